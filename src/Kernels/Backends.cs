@@ -1,0 +1,25 @@
+using Ect.Kernels.Cpu;
+using Ect.Tensors;
+
+namespace Ect.Kernels;
+
+/// <summary>Finds the backend that runs ops for a device. The CUDA backend registers itself here when it lands.</summary>
+public static class Backends
+{
+    private static ITensorBackend? s_cuda;
+
+    public static ITensorBackend Cpu => CpuBackend.Instance;
+
+    public static ITensorBackend For(Device device) => device.Kind switch
+    {
+        DeviceKind.Cpu => CpuBackend.Instance,
+        DeviceKind.Cuda => s_cuda ?? throw new InvalidOperationException(
+            $"no CUDA backend is available in this build for {device}; run with --device cpu"),
+        _ => throw new ArgumentOutOfRangeException(nameof(device)),
+    };
+
+    public static ITensorBackend For(Tensor tensor) => For(tensor.Device);
+
+    /// <summary>Installs the CUDA backend (called by the CUDA room once a device has been opened).</summary>
+    public static void RegisterCuda(ITensorBackend backend) => s_cuda = backend;
+}

@@ -1,0 +1,162 @@
+namespace Ect.Kernels.Cpu;
+
+// conv2d as im2col + GEMM, one image at a time per core: the column buffer of one image ([Cin·Kh·Kw, Ho·Wo]) stays
+// small and comes from the pool. A 1×1, stride-1, unpadded conv skips im2col: the image already is the column matrix.
+// The CPU-speed issue replaces this with implicit GEMM (packing fused into the GEMM) behind the same methods.
+public sealed partial class CpuBackend
+{
+    private readonly record struct ConvShape(int N, int Cin, int H, int W, int Cout, int Kh, int Kw, int Ho, int Wo, int Stride, int Pad)
+    {
+        public int ColRows => Cin * Kh * Kw;
+        public int ColCols => Ho * Wo;
+        public bool IsPointwise => Kh == 1 && Kw == 1 && Stride == 1 && Pad == 0;
+    }
+
+    private static ConvShape Geometry(ReadOnlySpan<int> x, ReadOnlySpan<int> w, Conv2dGeometry g) =>
+        new(x[0], x[1], x[2], x[3], w[0], w[2], w[3], g.OutputSize(x[2], w[2]), g.OutputSize(x[3], w[3]), g.Stride, g.Padding);
+
+    public Tensor Conv2d(Tensor x, Tensor w, Tensor? bias, Conv2dGeometry geometry) =>
+        x.DType == DType.Float32 ? Conv2d<float>(x, w, bias, geometry) : Conv2d<double>(x, w, bias, geometry);
+
+    private Tensor Conv2d<T>(Tensor x, Tensor w, Tensor? bias, Conv2dGeometry geometry) where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        var s = Geometry(x.Shape.AsSpan(), w.Shape.AsSpan(), geometry);
+        var input = Dense(x); var weight = Dense(w); var b = bias is null ? null : Dense(bias);
+        var y = Empty([s.N, s.Cout, s.Ho, s.Wo], x.DType);
+        var xs = (HostStorage<T>)input.Storage; var ws = (HostStorage<T>)weight.Storage; var ys = (HostStorage<T>)y.Storage;
+        var bs = (HostStorage<T>?)b?.Storage;
+        int xo = input.Offset, wo = weight.Offset, bo = b?.Offset ?? 0;
+        Threads.For(s.N, 2L * s.Cout * s.ColRows * s.ColCols, (from, to) =>
+        {
+            T[]? col = s.IsPointwise ? null : BufferPool<T>.Rent(s.ColRows * s.ColCols);
+            for (long n = from; n < to; n++)
+            {
+                int image = xo + (int)n * s.Cin * s.H * s.W;
+                ReadOnlySpan<T> cols;
+                if (col is null) cols = xs.Span.Slice(image, s.Cin * s.H * s.W);
+                else { Im2Col(xs.Span[image..], s, col); cols = col; }
+                var output = ys.Span.Slice((int)n * s.Cout * s.ColCols, s.Cout * s.ColCols);
+                Gemm.Multiply<T>(s.Cout, s.ColCols, s.ColRows, ws.Span[wo..], s.ColRows, false, cols, s.ColCols, false, output, s.ColCols, accumulate: false);
+                if (bs is not null)
+                    for (int co = 0; co < s.Cout; co++)
+                    {
+                        var plane = output.Slice(co * s.ColCols, s.ColCols);
+                        TensorPrimitives.Add(plane, bs.Span[bo + co], plane);
+                    }
+            }
+            if (col is not null) BufferPool<T>.Return(col);
+        });
+        DisposeIfCopy(input, x); DisposeIfCopy(weight, w);
+        if (b is not null) DisposeIfCopy(b, bias!);
+        return y;
+    }
+
+    public Tensor Conv2dBackwardInput(Tensor dy, Tensor w, ReadOnlySpan<int> inputShape, Conv2dGeometry geometry) =>
+        dy.DType == DType.Float32 ? Conv2dBackwardInput<float>(dy, w, inputShape, geometry) : Conv2dBackwardInput<double>(dy, w, inputShape, geometry);
+
+    private Tensor Conv2dBackwardInput<T>(Tensor dy, Tensor w, ReadOnlySpan<int> inputShape, Conv2dGeometry geometry) where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        var s = Geometry(inputShape, w.Shape.AsSpan(), geometry);
+        var grad = Dense(dy); var weight = Dense(w);
+        var dx = Tensor.Zeros(inputShape, dy.DType);
+        var gs = (HostStorage<T>)grad.Storage; var ws = (HostStorage<T>)weight.Storage; var xs = (HostStorage<T>)dx.Storage;
+        int go = grad.Offset, wo = weight.Offset;
+        Threads.For(s.N, 2L * s.Cout * s.ColRows * s.ColCols, (from, to) =>
+        {
+            T[] col = BufferPool<T>.Rent(s.ColRows * s.ColCols);
+            for (long n = from; n < to; n++)
+            {
+                // dcol = Wᵀ · dy[n]: [Cin·Kh·Kw, Cout] · [Cout, Ho·Wo]; W is stored [Cout, Cin·Kh·Kw], so read it transposed.
+                Gemm.Multiply<T>(s.ColRows, s.ColCols, s.Cout, ws.Span[wo..], s.ColRows, true,
+                    gs.Span[(go + (int)n * s.Cout * s.ColCols)..], s.ColCols, false, col, s.ColCols, accumulate: false);
+                var image = xs.Span.Slice((int)n * s.Cin * s.H * s.W, s.Cin * s.H * s.W);
+                if (s.IsPointwise) col.AsSpan(0, image.Length).CopyTo(image);
+                else Col2Im(col, s, image);
+            }
+            BufferPool<T>.Return(col);
+        });
+        DisposeIfCopy(grad, dy); DisposeIfCopy(weight, w);
+        return dx;
+    }
+
+    public Tensor Conv2dBackwardWeight(Tensor dy, Tensor x, ReadOnlySpan<int> weightShape, Conv2dGeometry geometry) =>
+        dy.DType == DType.Float32 ? Conv2dBackwardWeight<float>(dy, x, weightShape, geometry) : Conv2dBackwardWeight<double>(dy, x, weightShape, geometry);
+
+    private Tensor Conv2dBackwardWeight<T>(Tensor dy, Tensor x, ReadOnlySpan<int> weightShape, Conv2dGeometry geometry) where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        var s = Geometry(x.Shape.AsSpan(), weightShape, geometry);
+        var grad = Dense(dy); var input = Dense(x);
+        var gs = (HostStorage<T>)grad.Storage; var xs = (HostStorage<T>)input.Storage;
+        int go = grad.Offset, xo = input.Offset, size = s.Cout * s.ColRows;
+        // Each core sums its images into its own partial; partials are added in chunk order afterwards, so the result
+        // depends on the thread count only through float rounding, never on scheduling.
+        var partials = new List<(long From, T[] Sum)>();
+        Threads.For(s.N, 2L * s.Cout * s.ColRows * s.ColCols, (from, to) =>
+        {
+            var sum = new T[size];
+            T[]? col = s.IsPointwise ? null : BufferPool<T>.Rent(s.ColRows * s.ColCols);
+            for (long n = from; n < to; n++)
+            {
+                int image = xo + (int)n * s.Cin * s.H * s.W;
+                ReadOnlySpan<T> cols;
+                if (col is null) cols = xs.Span.Slice(image, s.Cin * s.H * s.W);
+                else { Im2Col(xs.Span[image..], s, col); cols = col; }
+                // dW += dy[n] · colᵀ: [Cout, Ho·Wo] · [Ho·Wo, Cin·Kh·Kw]; col is [Cin·Kh·Kw, Ho·Wo], i.e. Bᵀ stored.
+                Gemm.Multiply<T>(s.Cout, s.ColRows, s.ColCols, gs.Span[(go + (int)n * s.Cout * s.ColCols)..], s.ColCols, false,
+                    cols, s.ColCols, true, sum, s.ColRows, accumulate: true);
+            }
+            if (col is not null) BufferPool<T>.Return(col);
+            lock (partials) partials.Add((from, sum));
+        });
+        var dw = Tensor.Zeros(weightShape, dy.DType);
+        var total = dw.HostSpan<T>();
+        foreach (var (_, sum) in partials.OrderBy(p => p.From)) TensorPrimitives.Add(total, sum, total);
+        DisposeIfCopy(grad, dy); DisposeIfCopy(input, x);
+        return dw;
+    }
+
+    // col[(c·Kh + ky)·Kw + kx, oy·Wo + ox] = x[c, oy·stride − pad + ky, ox·stride − pad + kx], zero outside the image.
+    private static void Im2Col<T>(ReadOnlySpan<T> image, ConvShape s, Span<T> col) where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        for (int c = 0; c < s.Cin; c++)
+        for (int ky = 0; ky < s.Kh; ky++)
+        for (int kx = 0; kx < s.Kw; kx++)
+        {
+            var row = col.Slice(((c * s.Kh + ky) * s.Kw + kx) * s.ColCols, s.ColCols);
+            for (int oy = 0; oy < s.Ho; oy++)
+            {
+                int iy = oy * s.Stride - s.Pad + ky;
+                var outRow = row.Slice(oy * s.Wo, s.Wo);
+                if ((uint)iy >= (uint)s.H) { outRow.Clear(); continue; }
+                var inRow = image.Slice((c * s.H + iy) * s.W, s.W);
+                for (int ox = 0; ox < s.Wo; ox++)
+                {
+                    int ix = ox * s.Stride - s.Pad + kx;
+                    outRow[ox] = (uint)ix < (uint)s.W ? inRow[ix] : T.Zero;
+                }
+            }
+        }
+    }
+
+    // The adjoint of Im2Col: every column entry is added back to the pixel it was read from.
+    private static void Col2Im<T>(ReadOnlySpan<T> col, ConvShape s, Span<T> image) where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        for (int c = 0; c < s.Cin; c++)
+        for (int ky = 0; ky < s.Kh; ky++)
+        for (int kx = 0; kx < s.Kw; kx++)
+        {
+            var row = col.Slice(((c * s.Kh + ky) * s.Kw + kx) * s.ColCols, s.ColCols);
+            for (int oy = 0; oy < s.Ho; oy++)
+            {
+                int iy = oy * s.Stride - s.Pad + ky;
+                if ((uint)iy >= (uint)s.H) continue;
+                var inRow = image.Slice((c * s.H + iy) * s.W, s.W);
+                for (int ox = 0; ox < s.Wo; ox++)
+                {
+                    int ix = ox * s.Stride - s.Pad + kx;
+                    if ((uint)ix < (uint)s.W) inRow[ix] += row[oy * s.Wo + ox];
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,101 @@
+namespace Ect.Kernels.Cpu;
+
+// Reductions and softmax. A reduction is an accumulation of x into an output that is broadcast back to x's shape
+// with stride 0 on the reduced axes; walking x row by row, a reduced innermost axis becomes a vector sum (max) of
+// the row, and a kept innermost axis becomes a vector add (max) of the row into the output row.
+public sealed partial class CpuBackend
+{
+    public Tensor Reduce(ReduceOp op, Tensor x, int[] axes, bool keepDims) =>
+        x.DType == DType.Float32 ? Reduce<float>(op, x, axes, keepDims) : Reduce<double>(op, x, axes, keepDims);
+
+    private Tensor Reduce<T>(ReduceOp op, Tensor x, int[] axes, bool keepDims) where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        var reduced = new bool[x.Rank];
+        foreach (int a in axes) reduced[a] = true;
+        var keptShape = new int[x.Rank];
+        for (int i = 0; i < x.Rank; i++) keptShape[i] = reduced[i] ? 1 : x.Shape[i];
+        if (op == ReduceOp.Max)
+            for (int i = 0; i < x.Rank; i++)
+                Check.That(!reduced[i] || x.Shape[i] > 0, "Max", () => $"cannot take the maximum over axis {i} of size 0 (shape {Check.Fmt(x.Shape.AsSpan())})");
+
+        var output = Empty(keptShape, x.DType);
+        T init = op == ReduceOp.Sum ? T.Zero : T.NegativeInfinity;
+        Fill<T>(output, init);
+        var outStrides = output.Strides.ToArray();
+        for (int i = 0; i < x.Rank; i++) if (reduced[i]) outStrides[i] = 0;
+        var rows = new StridedRows(x.Shape.AsSpan(), [outStrides, x.Strides.ToArray()], [0, x.Offset]);
+        var os = (HostStorage<T>)output.Storage; var xs = (HostStorage<T>)x.Storage;
+        int n = rows.RowLength, so = rows.RowStride(0), sx = rows.RowStride(1);
+        bool sum = op == ReduceOp.Sum;
+        Action<int[]> row = o =>
+        {
+            var d = os.Span; var s = xs.Span;
+            if (so == 0 && sx == 1)
+            {
+                var r = (ReadOnlySpan<T>)s.Slice(o[1], n);
+                d[o[0]] = sum ? d[o[0]] + TensorPrimitives.Sum(r) : T.Max(d[o[0]], TensorPrimitives.Max(r));
+            }
+            else if (so == 1 && sx == 1)
+            {
+                var dr = d.Slice(o[0], n);
+                if (sum) TensorPrimitives.Add(dr, s.Slice(o[1], n), dr);
+                else TensorPrimitives.Max(dr, s.Slice(o[1], n), dr);
+            }
+            else
+                for (int i = 0; i < n; i++)
+                {
+                    ref T acc = ref d[o[0] + i * so];
+                    T v = s[o[1] + i * sx];
+                    acc = sum ? acc + v : T.Max(acc, v);
+                }
+        };
+        // Rows write disjoint outputs only when every row's output is its own: the reduced axes are all inside the
+        // row. Then split across cores; otherwise accumulate on one core (the rows are long vector ops anyway).
+        bool rowsDisjoint = so == 0 && rows.Strides[0].Take(rows.Shape.Length - 1).All(s => s != 0);
+        if (rowsDisjoint) rows.ForAllRows(row);
+        else rows.ForRows(0, rows.RowCount, row);
+
+        if (keepDims) return output;
+        var squeezed = x.Shape.Where((_, i) => !reduced[i]).ToArray();
+        var result = View.TryReshape(output, squeezed)!;
+        output.Dispose();
+        return result;
+    }
+
+    public Tensor Softmax(Tensor x, int axis) =>
+        x.DType == DType.Float32 ? Softmax<float>(x, axis) : Softmax<double>(x, axis);
+
+    private Tensor Softmax<T>(Tensor x, int axis) where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        // Bring the axis last so every softmax is over one contiguous row, then put the axes back.
+        int last = x.Rank - 1;
+        bool moved = axis != last;
+        var order = View.SwapAxesOrder(x.Rank, axis, last);
+        var permuted = moved ? View.Permute(x, order) : x;
+        var input = Dense(permuted);
+        var y = Empty(input.Shape.AsSpan(), x.DType);
+        int n = x.Shape[axis], offset = input.Offset;
+        long rowCount = n == 0 ? 0 : x.Count / n;
+        var src = (HostStorage<T>)input.Storage; var dst = (HostStorage<T>)y.Storage;
+        Threads.For(rowCount, n * 8L, (from, to) =>
+        {
+            for (long r = from; r < to; r++)
+            {
+                var s = (ReadOnlySpan<T>)src.Span.Slice(offset + (int)(r * n), n);
+                var d = dst.Span.Slice((int)(r * n), n);
+                T max = TensorPrimitives.Max(s);             // subtract the max: exp never overflows
+                TensorPrimitives.Subtract(s, max, d);
+                TensorPrimitives.Exp(d, d);
+                TensorPrimitives.Multiply(d, T.One / TensorPrimitives.Sum((ReadOnlySpan<T>)d), d);
+            }
+        });
+        DisposeIfCopy(input, permuted);
+        if (moved) permuted.Dispose();
+        if (!moved) return y;
+        var back = View.Permute(y, order); // the swap is its own inverse
+        y.Dispose();
+        var result = Dense(back);
+        if (!ReferenceEquals(result, back)) back.Dispose();
+        return result;
+    }
+}

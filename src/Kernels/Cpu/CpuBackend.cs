@@ -1,0 +1,33 @@
+namespace Ect.Kernels.Cpu;
+
+/// <summary>
+/// The CPU implementation of the primitive op set: SIMD through TensorPrimitives and System.Runtime.Intrinsics on
+/// contiguous rows, both cores through <see cref="Threads"/>, and generic code so float32 and float64 share one
+/// implementation. Split across files by op family (CpuBackend.*.cs).
+/// </summary>
+public sealed partial class CpuBackend : ITensorBackend
+{
+    public static readonly CpuBackend Instance = new();
+
+    private CpuBackend() { }
+
+    public Device Device => Device.Cpu;
+
+    public Tensor Empty(ReadOnlySpan<int> shape, DType dtype) => Tensor.Empty(shape, dtype);
+
+    private static Span<T> Data<T>(Tensor t) where T : unmanaged => t.StorageSpan<T>();
+
+    /// <summary>x itself when contiguous, else a contiguous copy (the caller disposes it if it differs from x).</summary>
+    private Tensor Dense(Tensor x)
+    {
+        if (x.IsContiguous) return x;
+        var copy = Empty(x.Shape.AsSpan(), x.DType);
+        Copy(x, copy);
+        return copy;
+    }
+
+    private static void DisposeIfCopy(Tensor copy, Tensor original)
+    {
+        if (!ReferenceEquals(copy, original)) copy.Dispose();
+    }
+}

@@ -1,0 +1,29 @@
+namespace Ect.Kernels.Cpu;
+
+/// <summary>
+/// Splits a loop over [0, n) into one contiguous chunk per core when there is enough work to pay for the hand-off
+/// (a Parallel.For task costs a few microseconds; below ~32k elements of simple work one core is faster).
+/// </summary>
+public static class Threads
+{
+    /// <summary>Worker count; defaults to the machine's cores. Tests set 1 to check results do not depend on it.</summary>
+    public static int Count { get; set; } = Environment.ProcessorCount;
+
+    /// <summary>Runs body(from, to) over chunks covering [0, n). <paramref name="costPerItem"/> is a rough count
+    /// of elementary operations per item, used to decide whether to split at all.</summary>
+    public static void For(long n, long costPerItem, Action<long, long> body)
+    {
+        const long MinWorkPerThread = 32_768;
+        int chunks = (int)Math.Clamp(n * Math.Max(costPerItem, 1) / MinWorkPerThread, 1, Math.Min(Count, n));
+        if (chunks <= 1)
+        {
+            if (n > 0) body(0, n);
+            return;
+        }
+        Parallel.For(0, chunks, new ParallelOptions { MaxDegreeOfParallelism = chunks }, c =>
+        {
+            long from = n * c / chunks, to = n * (c + 1) / chunks;
+            if (to > from) body(from, to);
+        });
+    }
+}
