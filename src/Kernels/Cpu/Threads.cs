@@ -14,10 +14,11 @@ public static class Threads
     public static void For(long n, long costPerItem, Action<long, long> body)
     {
         const long MinWorkPerThread = 32_768;
+        if (n <= 0) return;
         int chunks = (int)Math.Clamp(n * Math.Max(costPerItem, 1) / MinWorkPerThread, 1, Math.Min(Count, n));
         if (chunks <= 1)
         {
-            if (n > 0) body(0, n);
+            body(0, n);
             return;
         }
         Parallel.For(0, chunks, new ParallelOptions { MaxDegreeOfParallelism = chunks }, c =>

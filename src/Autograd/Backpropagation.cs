@@ -1,0 +1,89 @@
+namespace Ect.Autograd;
+
+/// <summary>The reverse pass: topological order from the output back to the leaves, gradients summed per tensor.</summary>
+public static class Backpropagation
+{
+    /// <summary>
+    /// Computes d(root)/d(leaf) for every leaf that requires grad and adds it to the leaf's <see cref="Tensor.Grad"/>
+    /// (gradients accumulate across calls: zero them between optimizer steps). <paramref name="gradient"/> is the
+    /// cotangent of root; it may be omitted only for a one-element root (it is then 1). With
+    /// <paramref name="createGraph"/> the backward computation is itself recorded (for higher derivatives).
+    /// </summary>
+    public static void Backward(this Tensor root, Tensor? gradient = null, bool retainGraph = false, bool createGraph = false)
+    {
+        if (!root.RequiresGrad)
+            throw new InvalidOperationException(
+                "Backward: this tensor does not require grad: none of the inputs it was computed from has RequiresGrad = true, " +
+                "or it was computed inside GradMode.NoGrad()");
+        if (gradient is null)
+        {
+            if (root.Count != 1)
+                throw new InvalidOperationException(
+                    $"Backward: the output has shape {Check.Fmt(root.Shape.AsSpan())}; pass its gradient explicitly, or reduce it to one number first (e.g. .Sum())");
+            gradient = Tensor.Ones(root.Shape.AsSpan(), root.DType);
+        }
+        else
+            Check.That(Shapes.Equal(gradient.Shape.AsSpan(), root.Shape.AsSpan()), "Backward",
+                () => $"the gradient has shape {Check.Fmt(gradient.Shape.AsSpan())} but the output has shape {Check.Fmt(root.Shape.AsSpan())}");
+
+        var order = TopologicalOrder(root);
+        var grads = new Dictionary<Tensor, Tensor>(ReferenceEqualityComparer.Instance) { [root] = gradient };
+        using var mode = createGraph ? GradMode.EnableGrad() : GradMode.NoGrad();
+        for (int i = order.Count - 1; i >= 0; i--)
+        {
+            var tensor = order[i];
+            if (!grads.Remove(tensor, out var g)) continue; // no path from root carries gradient here
+            if (tensor.GradFn is not Node node)
+            {
+                if (tensor.RequiresGrad) Accumulate(tensor, g);
+                continue;
+            }
+            var inputs = node.Inputs.ToArray();
+            var inputGrads = node.Backward(g);
+            if (!retainGraph) node.Release();
+            for (int k = 0; k < inputs.Length; k++)
+            {
+                var input = inputs[k];
+                var ig = k < inputGrads.Length ? inputGrads[k] : null;
+                if (ig is null || !input.RequiresGrad) continue;
+                if (!Shapes.Equal(ig.Shape.AsSpan(), input.Shape.AsSpan()))
+                    throw new InvalidOperationException(
+                        $"Backward: {node.OpName} returned a gradient of shape {Check.Fmt(ig.Shape.AsSpan())} for its input {k} of shape " +
+                        $"{Check.Fmt(input.Shape.AsSpan())}; this is a bug in that op's backward rule");
+                grads[input] = grads.TryGetValue(input, out var existing) ? existing + ig : ig;
+            }
+        }
+    }
+
+    private static void Accumulate(Tensor leaf, Tensor g)
+    {
+        // Leaves keep a contiguous gradient of their own (g may be a broadcast view or shared with another leaf).
+        g = g.Contiguous(forceCopy: true);
+        if (leaf.Grad is null) leaf.Grad = g;
+        else
+        {
+            using (GradMode.NoGrad()) leaf.Grad = leaf.Grad + g;
+        }
+    }
+
+    /// <summary>Every tensor reachable from root through GradFn edges, inputs before the ops that consume them.</summary>
+    public static List<Tensor> TopologicalOrder(Tensor root)
+    {
+        var order = new List<Tensor>();
+        var visited = new HashSet<Tensor>(ReferenceEqualityComparer.Instance);
+        // Iterative DFS (a deep U-Net graph would overflow the stack with recursion).
+        var stack = new Stack<(Tensor Tensor, bool Expanded)>();
+        stack.Push((root, false));
+        while (stack.Count > 0)
+        {
+            var (t, expanded) = stack.Pop();
+            if (expanded) { order.Add(t); continue; }
+            if (!visited.Add(t)) continue;
+            stack.Push((t, true));
+            if (t.GradFn is { } fn)
+                foreach (var input in fn.Inputs)
+                    if (input.RequiresGrad && !visited.Contains(input)) stack.Push((input, false));
+        }
+        return order;
+    }
+}

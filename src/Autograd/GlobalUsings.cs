@@ -1,0 +1,2 @@
+global using Ect.Kernels;
+global using Ect.Tensors;

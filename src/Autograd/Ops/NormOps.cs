@@ -1,0 +1,38 @@
+namespace Ect.Autograd;
+
+public static partial class TensorOps
+{
+    /// <summary>
+    /// Group normalisation of x [N, C, ...]: per sample and group of C/groups channels, (x − mean)/√(var + eps) with
+    /// the biased variance, then ·γ[c] + β[c] when given (both or neither). Matches torch.nn.functional.group_norm.
+    /// </summary>
+    public static Tensor GroupNorm(this Tensor x, int groups, Tensor? gamma = null, Tensor? beta = null, double eps = 1e-5)
+    {
+        Check.That(x.Rank >= 2, "GroupNorm", () => $"expects [N, C, ...], got {Check.Fmt(x.Shape.AsSpan())}");
+        int c = x.Shape[1];
+        Check.That(groups >= 1 && c % groups == 0, "GroupNorm", () => $"{c} channels cannot be split into {groups} equal groups");
+        Check.That((gamma is null) == (beta is null), "GroupNorm", () => "pass both gamma and beta, or neither");
+        if (gamma is not null)
+        {
+            Check.SameDType("GroupNorm", x, gamma);
+            Check.That(gamma.Rank == 1 && gamma.Shape[0] == c && beta!.Rank == 1 && beta.Shape[0] == c, "GroupNorm",
+                () => $"gamma and beta must be [{c}], got {Check.Fmt(gamma.Shape.AsSpan())} and {Check.Fmt(beta!.Shape.AsSpan())}");
+        }
+        var backend = Backends.For(x);
+        var (y, mean, rstd) = backend.GroupNorm(x, gamma, beta, groups, eps);
+        Tensor[] inputs = gamma is null ? [x] : [x, gamma, beta!];
+        return Graph.Record(y, "GroupNorm", inputs, dy =>
+        {
+            var (dx, dGamma, dBeta) = backend.GroupNormBackward(dy, x, gamma, mean, rstd, groups);
+            return [x.RequiresGrad ? dx : null, gamma is { RequiresGrad: true } ? dGamma : null, beta is { RequiresGrad: true } ? dBeta : null];
+        });
+    }
+
+    /// <summary>softmax along <paramref name="axis"/>, max-subtracted. d x = y·(dy − Σ(dy·y)) along the axis.</summary>
+    public static Tensor Softmax(this Tensor x, int axis = -1)
+    {
+        int a = Check.Axis("Softmax", axis, x.Rank);
+        var y = Backends.For(x).Softmax(x, a);
+        return Graph.Record(y, "Softmax", [x], dy => [y * (dy - (dy * y).Sum([a], keepDims: true))]);
+    }
+}

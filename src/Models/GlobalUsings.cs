@@ -1,0 +1,2 @@
+global using Ect.Autograd;
+global using Ect.Tensors;

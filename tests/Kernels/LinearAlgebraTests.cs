@@ -1,0 +1,125 @@
+using Ect.Tests.Numerics;
+
+namespace Ect.Tests.Kernels;
+
+/// <summary>MatMul, conv2d, group norm and resampling against float64 loops.</summary>
+public class LinearAlgebraTests
+{
+    private static double[] Matrix(Tensor t) => t.Contiguous().ToDoubleArray();
+
+    [TestCase(1, 1, 1)]
+    [TestCase(3, 5, 7)]
+    [TestCase(17, 33, 65)]
+    [TestCase(64, 48, 31)]
+    [TestCase(5, 129, 2)]
+    public void MatMulAllTransposeCombinations(int m, int k, int n)
+    {
+        foreach (var dtype in new[] { DType.Float32, DType.Float64 })
+        foreach (bool ta in new[] { false, true })
+        foreach (bool tb in new[] { false, true })
+        {
+            var a = Data.Normal(ta ? [k, m] : [m, k], 1, dtype);
+            var b = Data.Normal(tb ? [n, k] : [k, n], 2, dtype);
+            var expected = Naive.MatMul(Matrix(ta ? a.Transpose() : a), Matrix(tb ? b.Transpose() : b), m, k, n);
+            double tol = dtype == DType.Float32 ? 1e-5 * Math.Sqrt(k) : 1e-12;
+            Assertions.Close(a.MatMul(b, ta, tb), expected, tol, tol, $"{m}x{k}x{n} transposeA {ta} transposeB {tb} {dtype.Name()}");
+        }
+    }
+
+    [Test]
+    public void BatchedMatMulBroadcastsBatchAxes()
+    {
+        var a = Data.Normal([2, 1, 4, 3], 1); var b = Data.Normal([5, 3, 6], 2);
+        var c = a.MatMul(b);
+        Assert.That(c.Shape, Is.EqualTo(new[] { 2, 5, 4, 6 }));
+        for (int i = 0; i < 2; i++)
+        for (int j = 0; j < 5; j++)
+        {
+            var expected = Naive.MatMul(Matrix(a.Narrow(0, i, 1).Reshape(4, 3)), Matrix(b.Narrow(0, j, 1).Reshape(3, 6)), 4, 3, 6);
+            Assertions.Close(c.Narrow(0, i, 1).Narrow(1, j, 1).Reshape(4, 6), expected, 1e-12, 1e-12, $"batch ({i}, {j})");
+        }
+    }
+
+    [Test]
+    public void MatMulOfStridedViewsNeedsNoCallerCopy()
+    {
+        var big = Data.Normal([9, 12], 3);
+        var a = big.Narrow(0, 1, 4, step: 2).Narrow(1, 2, 5);      // rows 1,3,5,7; columns 2..6: strided both ways
+        var b = Data.Normal([5, 3], 4);
+        Assertions.Close(a.MatMul(b), Naive.MatMul(Matrix(a), Matrix(b), 4, 5, 3), 1e-12, 1e-12);
+    }
+
+    [TestCase(2, 3, 4, 9, 7, 3, 3, 1, 1)]
+    [TestCase(1, 5, 2, 8, 8, 1, 1, 1, 0)]
+    [TestCase(3, 2, 3, 11, 6, 3, 3, 2, 1)]
+    [TestCase(2, 4, 5, 6, 9, 2, 4, 1, 2)]
+    [TestCase(2, 3, 3, 5, 5, 5, 5, 1, 0)]
+    public void Conv2dForwardMatchesReference(int n, int cin, int cout, int h, int w, int kh, int kw, int stride, int pad)
+    {
+        foreach (var dtype in new[] { DType.Float32, DType.Float64 })
+        {
+            var x = Data.Normal([n, cin, h, w], 1, dtype); var wt = Data.Normal([cout, cin, kh, kw], 2, dtype);
+            var bias = Data.Normal([cout], 3, dtype);
+            double tol = dtype == DType.Float32 ? 2e-5 : 1e-12;
+            Assertions.Close(x.Conv2d(wt, bias, stride, pad), Naive.Conv2d(x, wt, bias, stride, pad), tol, tol, $"{dtype.Name()} with bias");
+            Assertions.Close(x.Conv2d(wt, null, stride, pad), Naive.Conv2d(x, wt, null, stride, pad), tol, tol, $"{dtype.Name()} without bias");
+        }
+    }
+
+    [Test]
+    public void Conv2dAcceptsNonContiguousInput()
+    {
+        var x = Data.NonContiguous([2, 3, 6, 5], 4); var w = Data.Normal([4, 3, 3, 3], 5);
+        Assertions.Close(x.Conv2d(w, null, 1, 1), Naive.Conv2d(x, w, null, 1, 1), 1e-12, 1e-12);
+    }
+
+    [TestCase(2, 8, 4, 5, 3)]
+    [TestCase(3, 6, 6, 1, 1)]
+    [TestCase(1, 12, 3, 7, 7)]
+    public void GroupNormMatchesReference(int n, int c, int groups, int h, int w)
+    {
+        foreach (var dtype in new[] { DType.Float32, DType.Float64 })
+        {
+            var x = Data.Normal([n, c, h, w], 1, dtype) * 3.0 + 1.0;
+            var gamma = Data.Normal([c], 2, dtype); var beta = Data.Normal([c], 3, dtype);
+            double tol = dtype == DType.Float32 ? 2e-5 : 1e-12;
+            Assertions.Close(x.GroupNorm(groups, gamma, beta, 1e-6), Naive.GroupNorm(x, groups, gamma, beta, 1e-6), tol, tol, "affine " + dtype.Name());
+            Assertions.Close(x.GroupNorm(groups, eps: 1e-6), Naive.GroupNorm(x, groups, null, null, 1e-6), tol, tol, "plain " + dtype.Name());
+        }
+    }
+
+    [Test]
+    public void ResamplingMatchesItsDefinition()
+    {
+        var x = Data.Normal([2, 3, 4, 6], 1);
+        var down = x.Downsample2x();
+        var up = x.Upsample2x();
+        Assert.That(down.Shape, Is.EqualTo(new[] { 2, 3, 2, 3 }));
+        Assert.That(up.Shape, Is.EqualTo(new[] { 2, 3, 8, 12 }));
+        for (long i = 0; i < down.Count; i++)
+        {
+            var ix = Naive.Unravel(i, [2, 3, 2, 3]);
+            double s = 0;
+            for (int dy = 0; dy < 2; dy++)
+            for (int dx = 0; dx < 2; dx++)
+                s += x.GetDouble(Naive.Ravel([ix[0], ix[1], 2 * ix[2] + dy, 2 * ix[3] + dx], [2, 3, 4, 6]));
+            Assert.That(down.GetDouble(i), Is.EqualTo(s / 4).Within(1e-15));
+        }
+        for (long i = 0; i < up.Count; i++)
+        {
+            var ix = Naive.Unravel(i, [2, 3, 8, 12]);
+            Assert.That(up.GetDouble(i), Is.EqualTo(x.GetDouble(Naive.Ravel([ix[0], ix[1], ix[2] / 2, ix[3] / 2], [2, 3, 4, 6]))));
+        }
+    }
+
+    [Test]
+    public void ConcatAndSplitRoundTrip()
+    {
+        var a = Data.Normal([2, 3, 4], 1); var b = Data.NonContiguous([2, 5, 4], 2);
+        var c = TensorOps.Concat([a, b], 1);
+        Assert.That(c.Shape, Is.EqualTo(new[] { 2, 8, 4 }));
+        var parts = c.Split(1, 3, 5);
+        Assertions.Close(parts[0], a, 0, 0, "first part");
+        Assertions.Close(parts[1], b, 0, 0, "second part");
+    }
+}

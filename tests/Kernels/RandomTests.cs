@@ -1,0 +1,71 @@
+using Ect.Kernels.Cpu;
+using Ect.Kernels.Random;
+using Ect.Tests.Numerics;
+
+namespace Ect.Tests.Kernels;
+
+public class RandomTests
+{
+    // Known-answer vectors of Philox-4x32-10 from the Random123 distribution (kat_vectors):
+    // counter (c0..c3), key (k0, k1) → output words.
+    [TestCase(0u, 0u, 0u, 0u, 0u, 0u, 0x6627e8d5u, 0xe169c58du, 0xbc57ac4cu, 0x9b00dbd8u)]
+    [TestCase(0xffffffffu, 0xffffffffu, 0xffffffffu, 0xffffffffu, 0xffffffffu, 0xffffffffu, 0x408f276du, 0x41c83b0eu, 0xa20bc7c6u, 0x6d5451fdu)]
+    [TestCase(0x243f6a88u, 0x85a308d3u, 0x13198a2eu, 0x03707344u, 0xa4093822u, 0x299f31d0u, 0xd16cfe09u, 0x94fdccebu, 0x5001e420u, 0x24126ea1u)]
+    public void PhiloxMatchesKnownAnswers(uint c0, uint c1, uint c2, uint c3, uint k0, uint k1, uint r0, uint r1, uint r2, uint r3) =>
+        Assert.That(Philox.Block(c0, c1, c2, c3, k0, k1), Is.EqualTo((r0, r1, r2, r3)));
+
+    [Test]
+    public void ElementDependsOnlyOnSeedOffsetAndIndex()
+    {
+        var whole = TensorOps.RandomNormal([1000], new Rng(42), DType.Float64).ToDoubleArray();
+        // The same stream drawn as two pieces, the second at the offset where the first ended.
+        var rng = new Rng(42);
+        var first = TensorOps.RandomNormal([400], rng, DType.Float64).ToDoubleArray();
+        var second = TensorOps.RandomNormal([600], rng, DType.Float64).ToDoubleArray();
+        Assert.That(first.Concat(second), Is.EqualTo(whole));
+        // Float32 draws are the float64 draws rounded: the same numbers on either dtype.
+        var single = TensorOps.RandomNormal([1000], new Rng(42), DType.Float32).ToDoubleArray();
+        Assert.That(single, Is.EqualTo(whole.Select(v => (double)(float)v)));
+        Assert.That(TensorOps.RandomNormal([1000], new Rng(43), DType.Float64).ToDoubleArray(), Is.Not.EqualTo(whole));
+    }
+
+    [Test]
+    public void ResultsDoNotDependOnThreadCount()
+    {
+        var both = TensorOps.RandomUniform([200_003], new Rng(7)).ToFloatArray();
+        int saved = Threads.Count;
+        try
+        {
+            Threads.Count = 1;
+            Assert.That(TensorOps.RandomUniform([200_003], new Rng(7)).ToFloatArray(), Is.EqualTo(both));
+        }
+        finally { Threads.Count = saved; }
+    }
+
+    [Test]
+    public void ForkReplaysTheNextDraw()
+    {
+        var rng = new Rng(5);
+        _ = TensorOps.RandomUniform([13], rng);
+        var replay = rng.Fork();
+        var mask = TensorOps.DropoutMask([8, 9], 0.3, rng).ToFloatArray();
+        Assert.That(TensorOps.DropoutMask([8, 9], 0.3, replay).ToFloatArray(), Is.EqualTo(mask));
+        Assert.That(TensorOps.DropoutMask([8, 9], 0.3, rng).ToFloatArray(), Is.Not.EqualTo(mask));
+    }
+
+    [Test]
+    public void DistributionsHaveTheRightMoments()
+    {
+        var u = TensorOps.RandomUniform([200_000], new Rng(1), DType.Float64).ToDoubleArray();
+        Assert.That(u.Min(), Is.GreaterThanOrEqualTo(0)); Assert.That(u.Max(), Is.LessThan(1));
+        Assert.That(u.Average(), Is.EqualTo(0.5).Within(0.005));           // σ of the mean ≈ 0.00065
+        var z = TensorOps.RandomNormal([200_000], new Rng(2), DType.Float64).ToDoubleArray();
+        double mean = z.Average(), var = z.Sum(v => (v - mean) * (v - mean)) / z.Length;
+        Assert.That(mean, Is.EqualTo(0).Within(0.01));                     // σ of the mean ≈ 0.0022
+        Assert.That(var, Is.EqualTo(1).Within(0.02));                       // σ of the variance ≈ 0.0032
+        Assert.That(z.Count(v => Math.Abs(v) > 1.96) / (double)z.Length, Is.EqualTo(0.05).Within(0.003));
+        var mask = TensorOps.DropoutMask([100_000], 0.2, new Rng(3), DType.Float64).ToDoubleArray();
+        Assert.That(mask.Distinct().OrderBy(v => v), Is.EqualTo(new[] { 0.0, 1.25 }));
+        Assert.That(mask.Count(v => v == 0) / 1e5, Is.EqualTo(0.2).Within(0.006));
+    }
+}
