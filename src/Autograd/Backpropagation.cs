@@ -20,7 +20,7 @@ public static class Backpropagation
             if (root.Count != 1)
                 throw new InvalidOperationException(
                     $"Backward: the output has shape {Check.Fmt(root.Shape.AsSpan())}; pass its gradient explicitly, or reduce it to one number first (e.g. .Sum())");
-            gradient = Tensor.Ones(root.Shape.AsSpan(), root.DType);
+            gradient = TensorOps.Full(root.Shape.AsSpan(), 1, root.DType, root.Device);
         }
         else
             Check.That(Shapes.Equal(gradient.Shape.AsSpan(), root.Shape.AsSpan()), "Backward",

@@ -120,6 +120,39 @@ public class ElementwiseTests
         Assertions.Close(op(y, x), Naive.Zip(y, x, (a, b) => reference(a, b)), 1e-13, 1e-13, name + " swapped");
     }
 
+    [TestCaseSource(nameof(BinaryNames))]
+    public void BinaryOnEveryLengthUpTo257(string name)
+    {
+        var (_, op, reference) = Binaries.Single(b => b.Name == name);
+        for (int n = 0; n <= 257; n++)
+        {
+            var x = Data.Normal([n], (ulong)n, DType.Float32); var y = Data.Normal([n], (ulong)n + 1000, DType.Float32) + 0.5;
+            var s = Data.Normal([1], (ulong)n + 2000, DType.Float32) + 0.5;
+            Assertions.Close(op(x, y), Naive.Zip(x, y, (a, b) => reference(a, b)), 4e-6, 4e-6, $"{name} length {n}");
+            Assertions.Close(op(x, s), Naive.Zip(x, s, (a, b) => reference(a, b)), 4e-6, 4e-6, $"{name} length {n} with a broadcast scalar");
+        }
+    }
+
+    [Test]
+    public void WritesIntoAViewLeaveTheRestOfTheStorageUntouched()
+    {
+        // Sentinels around a strided window: a copy or fill that overruns would change them.
+        var target = Tensor.Full([5, 9], -777.0, DType.Float64);
+        var window = View.Narrow(View.Narrow(target, 0, 1, 3), 1, 2, 4, step: 2);
+        Backends.Cpu.Copy(Data.Normal([3, 4], 1), window);
+        Backends.Cpu.Fill(View.Narrow(target, 0, 4, 1), 5.0);
+        var values = target.ToDoubleArray();
+        for (int r = 0; r < 5; r++)
+        for (int c = 0; c < 9; c++)
+        {
+            bool inWindow = r is >= 1 and <= 3 && c is 2 or 4 or 6 or 8;
+            double v = values[r * 9 + c];
+            if (r == 4) Assert.That(v, Is.EqualTo(5.0));
+            else if (inWindow) Assert.That(v, Is.Not.EqualTo(-777.0), $"[{r}, {c}] written");
+            else Assert.That(v, Is.EqualTo(-777.0), $"[{r}, {c}] must stay untouched");
+        }
+    }
+
     [Test]
     public void ScalarFormsMatchReference()
     {

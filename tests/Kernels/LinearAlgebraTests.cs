@@ -113,6 +113,22 @@ public class LinearAlgebraTests
     }
 
     [Test]
+    public void ResultsDoNotDependOnHowWorkIsSplitAcrossCores()
+    {
+        var a = Data.Normal([70, 90], 1, DType.Float32); var b = Data.Normal([90, 50], 2, DType.Float32);
+        var x = Data.Normal([5, 3, 9, 9], 3, DType.Float32); var w = Data.Normal([4, 3, 3, 3], 4, DType.Float32);
+        var matmul = a.MatMul(b).ToFloatArray(); var conv = x.Conv2d(w, null, 1, 1).ToFloatArray();
+        int saved = Ect.Kernels.Cpu.Threads.Count;
+        try
+        {
+            Ect.Kernels.Cpu.Threads.Count = 1;
+            Assert.That(a.MatMul(b).ToFloatArray(), Is.EqualTo(matmul));
+            Assert.That(x.Conv2d(w, null, 1, 1).ToFloatArray(), Is.EqualTo(conv));
+        }
+        finally { Ect.Kernels.Cpu.Threads.Count = saved; }
+    }
+
+    [Test]
     public void ConcatAndSplitRoundTrip()
     {
         var a = Data.Normal([2, 3, 4], 1); var b = Data.NonContiguous([2, 5, 4], 2);

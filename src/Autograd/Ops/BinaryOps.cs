@@ -84,7 +84,7 @@ public static partial class TensorOps
         var z = Backends.For(a).Where(condition, a, b);
         return Graph.Record(z, "Where", [condition, a, b], g =>
         {
-            var zero = Tensor.Zeros([], g.DType);
+            var zero = ZerosLike(g, []);
             return
             [
                 null,

@@ -4,16 +4,16 @@ namespace Ect.Autograd;
 // the same numbers on any device and thread count, and a forked Rng replays a draw (ECT's shared dropout mask).
 public static partial class TensorOps
 {
-    public static Tensor RandomUniform(ReadOnlySpan<int> shape, Rng rng, DType dtype = DType.Float32)
+    public static Tensor RandomUniform(ReadOnlySpan<int> shape, Rng rng, DType dtype = DType.Float32, Device device = default)
     {
-        var t = Tensor.Empty(shape, dtype);
+        var t = Backends.For(device).Empty(shape, dtype);
         Backends.For(t).FillUniform(t, rng.Seed, rng.Advance(t.Count));
         return t;
     }
 
-    public static Tensor RandomNormal(ReadOnlySpan<int> shape, Rng rng, DType dtype = DType.Float32)
+    public static Tensor RandomNormal(ReadOnlySpan<int> shape, Rng rng, DType dtype = DType.Float32, Device device = default)
     {
-        var t = Tensor.Empty(shape, dtype);
+        var t = Backends.For(device).Empty(shape, dtype);
         Backends.For(t).FillNormal(t, rng.Seed, rng.Advance(t.Count));
         return t;
     }
@@ -23,10 +23,10 @@ public static partial class TensorOps
         RandomNormal(shape, new Rng(seed), dtype);
 
     /// <summary>Inverted-dropout mask: 0 with probability p, else 1/(1 − p) (so E[mask] = 1).</summary>
-    public static Tensor DropoutMask(ReadOnlySpan<int> shape, double p, Rng rng, DType dtype = DType.Float32)
+    public static Tensor DropoutMask(ReadOnlySpan<int> shape, double p, Rng rng, DType dtype = DType.Float32, Device device = default)
     {
         if (p is < 0 or >= 1) throw new ArgumentOutOfRangeException(nameof(p), p, "dropout probability must be in [0, 1)");
-        using var u = RandomUniform(shape, rng, dtype);
+        using var u = RandomUniform(shape, rng, dtype, device);
         using (GradMode.NoGrad())
         {
             using var keep = u.Greater(p);    // u ≥ p keeps, with probability 1 − p (u = p has measure zero)
@@ -38,6 +38,6 @@ public static partial class TensorOps
     public static Tensor Dropout(this Tensor x, double p, Rng rng)
     {
         if (p == 0) return x;
-        return x * DropoutMask(x.Shape.AsSpan(), p, rng, x.DType);
+        return x * DropoutMask(x.Shape.AsSpan(), p, rng, x.DType, x.Device);
     }
 }

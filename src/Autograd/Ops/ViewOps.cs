@@ -52,7 +52,7 @@ public static partial class TensorOps
     // The adjoint of Narrow: zeros of the full shape with x written into the narrowed positions.
     private static Tensor PadInto(this Tensor x, int[] shape, int axis, int start, int step)
     {
-        var y = Tensor.Zeros(shape, x.DType);
+        var y = ZerosLike(x, shape);
         using (var window = View.Narrow(y, axis, start, x.Shape[axis], step))
             Backends.For(x).Copy(x, window);
         return Graph.Record(y, "PadInto", [x], g => [g.Narrow(axis, start, x.Shape[axis], step)]);
