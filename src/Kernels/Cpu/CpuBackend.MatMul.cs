@@ -20,15 +20,19 @@ public sealed partial class CpuBackend
         var (bData, bLd, bT, bBatchStrides, bOffset, bOwned) = MatrixOperand(b, transposeB, batch);
         var aStore = (HostStorage<T>)aData.Storage; var bStore = (HostStorage<T>)bData.Storage; var cStore = (HostStorage<T>)c.Storage;
 
-        // Work items are (batch, block of 16 rows of C): enough items for both cores even for one big matrix.
-        const int RowBlock = 16;
-        int blocksPerMatrix = (m + RowBlock - 1) / RowBlock;
-        Threads.For(batches * blocksPerMatrix, (long)RowBlock * n * k, (from, to) =>
+        // Work items are (batch, range of rows of C). With fewer matrices than cores each matrix is split by rows so
+        // every core has work; each item packs its own copy of B, which costs K·N reads against 2·rows·K·N flops.
+        int splits = batches >= Threads.Count ? 1 : (int)((Threads.Count + batches - 1) / batches);
+        int rowsPerSplit = (m + splits - 1) / splits;
+        int rowsPerItem = Math.Max(PackedGemm.MR, (rowsPerSplit + PackedGemm.MR - 1) / PackedGemm.MR * PackedGemm.MR);
+        int itemsPerMatrix = Math.Max(1, (m + rowsPerItem - 1) / rowsPerItem);
+        Threads.For(batches * itemsPerMatrix, (long)rowsPerItem * n * k, (from, to) =>
         {
             for (long item = from; item < to; item++)
             {
-                long bi = item / blocksPerMatrix;
-                int row0 = (int)(item % blocksPerMatrix) * RowBlock, rows = Math.Min(RowBlock, m - row0);
+                long bi = item / itemsPerMatrix;
+                int row0 = (int)(item % itemsPerMatrix) * rowsPerItem, rows = Math.Min(rowsPerItem, m - row0);
+                if (rows <= 0) continue;
                 int ao = aOffset + BatchOffset(bi, batch, aBatchStrides), bo = bOffset + BatchOffset(bi, batch, bBatchStrides);
                 int co = (int)(bi * m * n) + row0 * n;
                 // Rows row0.. of A start row0 rows in (or row0 columns in, when stored transposed).

@@ -6,9 +6,9 @@ namespace Ect.Kernels.Cpu;
 /// <summary>
 /// C[M, N] (+)= A[M, K] · B[K, N] on row-major spans with leading dimensions. A may be stored transposed
 /// (A[m, k] at a[k·lda + m]); B may be stored transposed (B[k, n] at b[n·ldb + k]).
-/// This is the straightforward, vectorized kernel the engine starts with: four rows of C at a time, each B row
-/// loaded once per four FMAs (B row-major), or vectorized dot products along k (B transposed). The cache-blocked,
-/// packed, register-tiled GEMM is the CPU-speed issue's work and replaces the body without changing this contract.
+/// float32 on AVX-512 machines goes to the packed, register-tiled <see cref="PackedGemm"/>. Everything else (float64,
+/// tiny products, machines without AVX-512) uses the straightforward vectorized kernel below: four rows of C at a
+/// time, each B row loaded once per four FMAs (B row-major), or vectorized dot products along k (B transposed).
 /// </summary>
 public static class Gemm
 {
@@ -18,6 +18,15 @@ public static class Gemm
         Span<T> c, int ldc, bool accumulate)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
+        // float32 products big enough to fill a few tiles take the packed AVX-512 kernel.
+        if (typeof(T) == typeof(float) && PackedGemm.IsSupported && (long)m * n * k >= 4096)
+        {
+            PackedGemm.Multiply(m, n, k,
+                System.Runtime.InteropServices.MemoryMarshal.Cast<T, float>(a), lda, transposeA,
+                System.Runtime.InteropServices.MemoryMarshal.Cast<T, float>(b), ldb, transposeB,
+                System.Runtime.InteropServices.MemoryMarshal.Cast<T, float>(c), ldc, accumulate);
+            return;
+        }
         if (!accumulate)
             for (int i = 0; i < m; i++) c.Slice(i * ldc, n).Clear();
         if (k == 0) return;

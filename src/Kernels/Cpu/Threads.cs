@@ -6,8 +6,10 @@ namespace Ect.Kernels.Cpu;
 /// </summary>
 public static class Threads
 {
-    /// <summary>Worker count; defaults to the machine's cores. Tests set 1 to check results do not depend on it.</summary>
-    public static int Count { get; set; } = Environment.ProcessorCount;
+    /// <summary>Worker count: the ECT_THREADS environment variable if set, else the machine's cores. Tests set 1 to
+    /// check results do not depend on it.</summary>
+    public static int Count { get; set; } =
+        int.TryParse(Environment.GetEnvironmentVariable("ECT_THREADS"), out int n) && n > 0 ? n : Environment.ProcessorCount;
 
     /// <summary>Runs body(from, to) over chunks covering [0, n). <paramref name="costPerItem"/> is a rough count
     /// of elementary operations per item, used to decide whether to split at all.</summary>
