@@ -116,6 +116,7 @@ public sealed partial class CpuBackend
     }
 
     // col[(c·Kh + ky)·Kw + kx, oy·Wo + ox] = x[c, oy·stride − pad + ky, ox·stride − pad + kx], zero outside the image.
+    // For stride 1 the in-image part of each output row is one contiguous slice of an input row: a block copy.
     private static void Im2Col<T>(ReadOnlySpan<T> image, ConvShape s, Span<T> col) where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
         for (int c = 0; c < s.Cin; c++)
@@ -123,17 +124,17 @@ public sealed partial class CpuBackend
         for (int kx = 0; kx < s.Kw; kx++)
         {
             var row = col.Slice(((c * s.Kh + ky) * s.Kw + kx) * s.ColCols, s.ColCols);
+            var (lo, hi) = ValidColumns(s, kx);
             for (int oy = 0; oy < s.Ho; oy++)
             {
                 int iy = oy * s.Stride - s.Pad + ky;
                 var outRow = row.Slice(oy * s.Wo, s.Wo);
                 if ((uint)iy >= (uint)s.H) { outRow.Clear(); continue; }
                 var inRow = image.Slice((c * s.H + iy) * s.W, s.W);
-                for (int ox = 0; ox < s.Wo; ox++)
-                {
-                    int ix = ox * s.Stride - s.Pad + kx;
-                    outRow[ox] = (uint)ix < (uint)s.W ? inRow[ix] : T.Zero;
-                }
+                outRow[..lo].Clear();
+                outRow[hi..].Clear();
+                if (s.Stride == 1) inRow.Slice(lo - s.Pad + kx, hi - lo).CopyTo(outRow[lo..hi]);
+                else for (int ox = lo; ox < hi; ox++) outRow[ox] = inRow[ox * s.Stride - s.Pad + kx];
             }
         }
     }
@@ -146,17 +147,28 @@ public sealed partial class CpuBackend
         for (int kx = 0; kx < s.Kw; kx++)
         {
             var row = col.Slice(((c * s.Kh + ky) * s.Kw + kx) * s.ColCols, s.ColCols);
+            var (lo, hi) = ValidColumns(s, kx);
             for (int oy = 0; oy < s.Ho; oy++)
             {
                 int iy = oy * s.Stride - s.Pad + ky;
                 if ((uint)iy >= (uint)s.H) continue;
                 var inRow = image.Slice((c * s.H + iy) * s.W, s.W);
-                for (int ox = 0; ox < s.Wo; ox++)
+                var src = row.Slice(oy * s.Wo, s.Wo);
+                if (s.Stride == 1)
                 {
-                    int ix = ox * s.Stride - s.Pad + kx;
-                    if ((uint)ix < (uint)s.W) inRow[ix] += row[oy * s.Wo + ox];
+                    var target = inRow.Slice(lo - s.Pad + kx, hi - lo);
+                    TensorPrimitives.Add(target, src[lo..hi], target);
                 }
+                else for (int ox = lo; ox < hi; ox++) inRow[ox * s.Stride - s.Pad + kx] += src[ox];
             }
         }
+    }
+
+    // Output columns [lo, hi) whose input column ox·stride − pad + kx lies inside the image.
+    private static (int Lo, int Hi) ValidColumns(ConvShape s, int kx)
+    {
+        int lo = Math.Max(0, (s.Pad - kx + s.Stride - 1) / s.Stride);
+        int hi = Math.Min(s.Wo, (s.W - 1 + s.Pad - kx) / s.Stride + 1);
+        return (Math.Min(lo, s.Wo), Math.Max(Math.Min(lo, s.Wo), hi));
     }
 }

@@ -80,28 +80,26 @@ public static unsafe class PackedGemm
     private static int RoundUp(int x, int multiple) => (x + multiple - 1) / multiple * multiple;
 
     // A[ic.., p0..] (mc × kc) → panels of MR rows: panel q holds, for each k, the MR values A[ic + q·MR + r, p0 + k].
+    // Loops run along whichever axis is contiguous in memory; the scattered side is the small panel, already in L1.
     private static void PackA(float* a, int lda, bool transposed, int ic, int p0, int mc, int kc, float* dst)
     {
         for (int q = 0; q < mc; q += MR)
         {
             int rows = Math.Min(MR, mc - q);
             float* panel = dst + q * kc;
-            for (int p = 0; p < kc; p++)
-            {
-                float* col = panel + p * MR;
-                int r = 0;
-                if (transposed)
+            if (rows < MR) new Span<float>(panel, kc * MR).Clear();
+            if (transposed)
+                for (int p = 0; p < kc; p++)
                 {
                     float* src = a + (long)(p0 + p) * lda + ic + q;   // A[row, p] lives at p·lda + row
-                    for (; r < rows; r++) col[r] = src[r];
+                    for (int r = 0; r < rows; r++) panel[p * MR + r] = src[r];
                 }
-                else
+            else
+                for (int r = 0; r < rows; r++)
                 {
-                    float* src = a + (long)(ic + q) * lda + p0 + p;   // A[row, p] lives at row·lda + p
-                    for (; r < rows; r++) col[r] = src[(long)r * lda];
+                    float* src = a + (long)(ic + q + r) * lda + p0;   // A[row, p] lives at row·lda + p
+                    for (int p = 0; p < kc; p++) panel[p * MR + r] = src[p];
                 }
-                for (; r < MR; r++) col[r] = 0;
-            }
         }
     }
 
@@ -122,16 +120,19 @@ public static unsafe class PackedGemm
                 }
                 continue;
             }
-            for (int p = 0; p < kc; p++)
-            {
-                float* row = panel + p * NR;
-                int cc = 0;
-                if (transposed)
-                    for (; cc < cols; cc++) row[cc] = b[(long)(jc + j + cc) * ldb + p0 + p];   // B[p, col] at col·ldb + p
-                else
-                    for (; cc < cols; cc++) row[cc] = b[(long)(p0 + p) * ldb + jc + j + cc];
-                for (; cc < NR; cc++) row[cc] = 0;
-            }
+            if (cols < NR) new Span<float>(panel, kc * NR).Clear();
+            if (transposed)
+                for (int cc = 0; cc < cols; cc++)
+                {
+                    float* src = b + (long)(jc + j + cc) * ldb + p0;   // B[p, col] lives at col·ldb + p
+                    for (int p = 0; p < kc; p++) panel[p * NR + cc] = src[p];
+                }
+            else
+                for (int p = 0; p < kc; p++)
+                {
+                    float* src = b + (long)(p0 + p) * ldb + jc + j;
+                    for (int cc = 0; cc < cols; cc++) panel[p * NR + cc] = src[cc];
+                }
         }
     }
 
