@@ -1,20 +1,19 @@
 namespace Ect.Models;
 
 /// <summary>y = x·Wᵀ + b with W [out, in] (torch.nn.Linear's layout). Initialised as EDM does:
-/// xavier_uniform times <paramref name="initGain"/>, bias zero.</summary>
+/// xavier_uniform (fan_in = in, fan_out = out) times <paramref name="initGain"/>, bias zero.</summary>
 public sealed class Linear : Module
 {
     public Tensor Weight { get; }
     public Tensor? Bias { get; }
+    public int InFeatures { get; }
+    public int OutFeatures { get; }
 
     public Linear(int inFeatures, int outFeatures, Rng rng, bool bias = true, double initGain = 1.0, DType dtype = DType.Float32)
     {
-        double bound = initGain * Math.Sqrt(6.0 / (inFeatures + outFeatures));
-        using (GradMode.NoGrad())
-        {
-            using var u = TensorOps.RandomUniform([outFeatures, inFeatures], rng, dtype);
-            Weight = Parameter("weight", (u * (2 * bound) - bound).Contiguous());
-        }
+        InFeatures = inFeatures;
+        OutFeatures = outFeatures;
+        Weight = Parameter("weight", Init.XavierUniform([outFeatures, inFeatures], inFeatures, outFeatures, initGain, rng, dtype));
         if (bias) Bias = Parameter("bias", Tensor.Zeros([outFeatures], dtype));
     }
 
@@ -24,4 +23,7 @@ public sealed class Linear : Module
         var y = x.MatMul(Weight, transposeB: true);
         return Bias is null ? y : y + Bias;
     }
+
+    /// <summary>Multiply-adds ×2 per input row.</summary>
+    public long Flops => 2L * InFeatures * OutFeatures;
 }
