@@ -1,0 +1,3 @@
+global using Ect.Autograd;
+global using Ect.Models;
+global using Ect.Tensors;
