@@ -1,0 +1,37 @@
+namespace Ect.Training;
+
+/// <summary>Exponential moving average of the parameters (spec §4.3): θ_ema ← β·θ_ema + (1−β)·θ after every
+/// optimizer step, constant β in ECT (EDM pretraining uses a half-life with ramp-up, see <see cref="EdmBeta"/>).</summary>
+public sealed class Ema
+{
+    private readonly IReadOnlyList<Tensor> _source, _average;
+
+    /// <summary>Averages <paramref name="source"/> into <paramref name="average"/> (same shapes, in order), which
+    /// usually starts as a copy of the source.</summary>
+    public Ema(IReadOnlyList<Tensor> source, IReadOnlyList<Tensor> average)
+    {
+        if (source.Count != average.Count)
+            throw new ArgumentException($"Ema: {source.Count} source parameters but {average.Count} averaged ones");
+        for (int i = 0; i < source.Count; i++)
+            if (!Shapes.Equal(source[i].Shape.AsSpan(), average[i].Shape.AsSpan()))
+                throw new ArgumentException($"Ema: parameter {i} has shape {Check.Fmt(source[i].Shape.AsSpan())} but its average {Check.Fmt(average[i].Shape.AsSpan())}");
+        _source = source; _average = average;
+    }
+
+    public void Update(double beta)
+    {
+        float b = (float)beta, a = 1 - b;
+        for (int i = 0; i < _source.Count; i++)
+        {
+            var s = _source[i].HostSpan<float>(); var e = _average[i].HostSpan<float>();
+            for (int j = 0; j < s.Length; j++) e[j] = b * e[j] + a * s[j];
+        }
+    }
+
+    /// <summary>EDM's β for a batch: half-life min(0.5 Mimg, rampUp·images seen), β = 0.5^(batch / halfLife).</summary>
+    public static double EdmBeta(long imagesSeen, int batch, double halfLifeImages = 0.5e6, double rampUp = 0.05)
+    {
+        double halfLife = Math.Min(halfLifeImages, rampUp * imagesSeen);
+        return Math.Pow(0.5, batch / Math.Max(halfLife, 1e-8));
+    }
+}
