@@ -1,0 +1,63 @@
+using System.Reflection;
+
+namespace Ect.Datasets;
+
+/// <summary>
+/// Finds and reads a dataset: the embedded Fashion-MNIST test set by default, or a directory whose format is
+/// detected from its files (idx images + labels, CIFAR-10 binary batches). Every image comes out at a side that
+/// divides by the U-Net's levels: 28×28 is padded to 32×32.
+/// </summary>
+public static class DatasetLoader
+{
+    public const string EmbeddedName = "fashion-mnist-t10k (embedded)";
+
+    public static ImageDataset Load(string? directory)
+    {
+        var dataset = directory is null ? LoadEmbedded() : LoadDirectory(directory);
+        return dataset.Height == 28 && dataset.Width == 28 ? dataset.Padded(2) : dataset;
+    }
+
+    public static ImageDataset LoadEmbedded()
+    {
+        var assembly = Assembly.GetExecutingAssembly();
+        byte[] Resource(string name)
+        {
+            using var stream = assembly.GetManifestResourceStream(name)
+                ?? throw new InvalidOperationException($"embedded resource {name} is missing from this build of ect");
+            using var copy = new MemoryStream();
+            stream.CopyTo(copy);
+            return copy.ToArray();
+        }
+        var (imageDims, pixels) = IdxFormat.ReadTensor(Resource("fashion-mnist/t10k-images-idx3-ubyte.gz"), "embedded t10k-images", 3);
+        var (_, labels) = IdxFormat.ReadTensor(Resource("fashion-mnist/t10k-labels-idx1-ubyte.gz"), "embedded t10k-labels", 1);
+        return new ImageDataset(EmbeddedName, pixels, imageDims[0], 1, imageDims[1], imageDims[2], labels.Select(b => (int)b).ToArray());
+    }
+
+    public static ImageDataset LoadDirectory(string directory)
+    {
+        if (!Directory.Exists(directory))
+            throw new DirectoryNotFoundException($"--data {directory}: no such directory");
+        var files = Directory.GetFiles(directory).Select(Path.GetFileName).OfType<string>().OrderBy(f => f, StringComparer.Ordinal).ToList();
+
+        // MNIST / Fashion-MNIST: prefer the training split when both are present.
+        var images = files.Where(f => f.Contains("images-idx3-ubyte")).OrderByDescending(f => f.StartsWith("train")).ToList();
+        if (images.Count > 0)
+        {
+            string imageFile = images[0];
+            string prefix = imageFile[..imageFile.IndexOf("images-idx3-ubyte", StringComparison.Ordinal)];
+            string? labelFile = files.FirstOrDefault(f => f.StartsWith(prefix + "labels-idx1-ubyte", StringComparison.Ordinal));
+            return IdxFormat.Read(Path.Combine(directory, imageFile), labelFile is null ? null : Path.Combine(directory, labelFile));
+        }
+
+        // CIFAR-10: the five training batches, else whatever .bin batches are there.
+        var batches = files.Where(f => f.StartsWith("data_batch_") && f.EndsWith(".bin")).ToList();
+        if (batches.Count == 0) batches = files.Where(f => f.EndsWith(".bin")).ToList();
+        if (batches.Count > 0)
+            return Cifar10Format.Read(batches.Select(f => Path.Combine(directory, f)).ToList(), Path.GetFileName(directory.TrimEnd('/')));
+
+        throw new InvalidDataException(
+            $"--data {directory}: no dataset found. Expected MNIST/Fashion-MNIST idx files (*-images-idx3-ubyte[.gz] with " +
+            "*-labels-idx1-ubyte[.gz]) or CIFAR-10 binary batches (data_batch_*.bin); found " +
+            (files.Count == 0 ? "an empty directory" : string.Join(", ", files.Take(8))));
+    }
+}
