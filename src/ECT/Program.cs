@@ -5,4 +5,5 @@ using Ect.Cli;
 var root = new RootCommand("ECT.NET: Easy Consistency Tuning on a from-scratch C# deep-learning engine");
 root.Subcommands.Add(InfoCommand.Create());
 root.Subcommands.Add(TrainCommand.Create());
+root.Subcommands.Add(BenchCommand.Create());
 return root.Parse(args).Invoke();

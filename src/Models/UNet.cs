@@ -116,6 +116,13 @@ public sealed class UNet : Module
         return x;
     }
 
+    /// <summary>Sets the dropout probability of every residual block (pretraining 0.10–0.13 → ECT 0.20).</summary>
+    public void SetDropout(double p)
+    {
+        foreach (var (_, module) in _enc.Items.Concat(_dec.Items))
+            if (module is UNetBlock block) block.DropoutRate = p;
+    }
+
     /// <summary>Forward FLOPs per image (2 × multiply-adds of convs, linears and attention matmuls; norms,
     /// activations and resampling excluded), as in spec §6.8.</summary>
     public long FlopsPerImage()

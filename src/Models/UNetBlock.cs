@@ -24,7 +24,8 @@ public sealed class UNetBlock : Module
     public int InChannels { get; }
     public int OutChannels { get; }
     public bool HasAttention => _qkv is not null;
-    public double DropoutRate { get; }
+    /// <summary>Dropout before conv1 in training mode (ECT raises it from the pretraining value).</summary>
+    public double DropoutRate { get; set; }
 
     public UNetBlock(int inChannels, int outChannels, int embChannels, Rng rng, Resample resample = Resample.None,
         bool attention = false, double dropout = 0, DType dtype = DType.Float32)

@@ -7,7 +7,7 @@ namespace Ect.Training;
 ///   ρk &gt; 5: θ ← θ − lr·m̂·√(1−β2^k)/(√v + eps)·√((ρk−4)(ρk−2)ρ∞ / ((ρ∞−4)(ρ∞−2)ρk));  else θ ← θ − lr·m̂.
 /// With β2 = 0.999 the first five steps are plain momentum steps. Moments are kept in float32 like the parameters.
 /// </summary>
-public sealed class RAdam(IReadOnlyList<Tensor> parameters, double lr = 1e-4, double beta1 = 0.9, double beta2 = 0.999, double eps = 1e-8)
+public sealed class RAdam(IReadOnlyList<Tensor> parameters, double lr = 1e-4, double beta1 = 0.9, double beta2 = 0.999, double eps = 1e-8) : IOptimizer
 {
     private readonly float[][] _m = parameters.Select(p => new float[p.Count]).ToArray();
     private readonly float[][] _v = parameters.Select(p => new float[p.Count]).ToArray();

@@ -1,0 +1,48 @@
+using System.CommandLine;
+using System.Diagnostics;
+using Ect.Training;
+
+namespace Ect.Cli;
+
+/// <summary>`ect bench step`: times full ECT training steps (student forward, no-grad teacher forward, backward,
+/// RAdam, EMA) on random images and prints the median.</summary>
+internal static class BenchCommand
+{
+    public static Command Create()
+    {
+        var network = new Option<string>("--config") { Description = "Network name", DefaultValueFactory = _ => "fmnist-small" };
+        var batch = new Option<int>("--batch") { Description = "Images per step", DefaultValueFactory = _ => 64 };
+        var steps = new Option<int>("--steps") { Description = "Timed steps (after 2 warm-up steps)", DefaultValueFactory = _ => 5 };
+        var step = new Command("step", "Time ECT training steps") { network, batch, steps };
+        step.SetAction(parse =>
+        {
+            var cfg = new TrainConfig
+            {
+                Network = parse.GetValue(network)!, Batch = parse.GetValue(batch), PretrainSteps = 0, TuneSteps = 1_000_000,
+                // Stage 2 makes every r > 0, so every step runs the teacher pass (the full cost).
+                ItersPerStage = 1, LogEvery = int.MaxValue, SampleEvery = int.MaxValue, CheckpointEvery = int.MaxValue,
+            };
+            string dir = Path.Combine(Path.GetTempPath(), "ect-bench-" + Guid.NewGuid().ToString("N"));
+            try
+            {
+                var trainer = Trainer.Start(cfg, dir);
+                var times = new List<double>();
+                for (int i = 0; i < parse.GetValue(steps) + 2; i++)
+                {
+                    var watch = Stopwatch.StartNew();
+                    trainer.TrainStep();
+                    if (i >= 2) times.Add(watch.Elapsed.TotalSeconds);
+                }
+                times.Sort();
+                double median = times[times.Count / 2];
+                Console.WriteLine($"config {cfg.Network} batch {cfg.Batch} threads {Ect.Kernels.Cpu.Threads.Count}");
+                Console.WriteLine($"median {median:F4} s/step");
+                Console.WriteLine($"images/s {cfg.Batch / median:F1}");
+                Console.WriteLine($"peak memory {Process.GetCurrentProcess().PeakWorkingSet64 / (1 << 20)} MiB");
+            }
+            finally { Directory.Delete(dir, recursive: true); }
+            return 0;
+        });
+        return new Command("bench", "Benchmarks of whole training steps") { step };
+    }
+}

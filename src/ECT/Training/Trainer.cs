@@ -1,0 +1,284 @@
+using System.Diagnostics;
+using System.Globalization;
+using Ect.Datasets;
+using Ect.IO;
+using Ect.Objectives;
+using Ect.Sampling;
+
+namespace Ect.Training;
+
+/// <summary>What one training step reports.</summary>
+public sealed record StepReport(long Step, string Phase, int Stage, double Loss, double ImagesPerSecond);
+
+/// <summary>
+/// The training loop (spec §4): EDM diffusion pretraining for PretrainSteps, then ECT tuning for TuneSteps, in one
+/// run directory holding config.json, log.jsonl (one line per logged step), samples/ (grids over time) and
+/// checkpoints/latest.safetensors (written atomically). Every random draw of step k comes from counter-based streams
+/// keyed by (seed, k), so a resumed run continues exactly as the uninterrupted one would (same thread count).
+///
+/// Per step: batch → loss (EDM or ECT) → backward → sanitize gradients (NaN → 0, ±∞ → ±1e5) → optimizer → EMA.
+/// At the switch to tuning, the online and EMA networks both start from the pretrained EMA weights, dropout becomes
+/// the ECT value and the optimizer starts fresh (RAdam), as spec §4.4 describes.
+/// </summary>
+public sealed class Trainer
+{
+    private const string FormatVersion = "1";
+    private readonly ImageDataset _data;
+    private readonly ulong _dataSeed, _noiseSeed, _dropoutSeed;
+    private int[] _order = [];
+    private long _orderEpoch = -1;
+    private readonly Stopwatch _clock = new();
+
+    public TrainConfig Config { get; }
+    public string RunDirectory { get; }
+    public Denoiser Online { get; }
+    public Denoiser EmaNet { get; }
+    public IOptimizer Optimizer { get; private set; }
+    private Ema _ema;
+
+    /// <summary>Completed optimizer steps over both phases.</summary>
+    public long Step { get; private set; }
+
+    public bool IsTuning => Step >= Config.PretrainSteps;
+    public int Stage => IsTuning ? Mapping.Stage(Step - Config.PretrainSteps, Config.ItersPerStage) : 0;
+
+    private Trainer(TrainConfig config, string runDirectory, ImageDataset data)
+    {
+        config.Validate();
+        Config = config; RunDirectory = runDirectory; _data = data;
+        var network = Networks.ByName(config.Network) with { ImageChannels = data.Channels, Resolution = data.Height };
+        if (data.Height != data.Width)
+            throw new InvalidDataException($"{data.Name}: images are {data.Height}×{data.Width}; the U-Net needs square images");
+        Online = new Denoiser(new UNet(network, new Rng(config.Seed)));
+        EmaNet = new Denoiser(new UNet(network, new Rng(config.Seed)));
+        EmaNet.Eval();
+        (_dataSeed, _noiseSeed, _dropoutSeed) = (config.Seed * 4 + 1, config.Seed * 4 + 2, config.Seed * 4 + 3);
+        Online.Net.SetDropout(IsTuning ? config.TuneDropout : config.PretrainDropout);
+        Optimizer = NewOptimizer();
+        _ema = new Ema(Online.Parameters().ToList(), EmaNet.Parameters().ToList());
+        CopyWeights(Online, EmaNet);
+    }
+
+    /// <summary>Starts a new run in <paramref name="runDirectory"/> (which must not already hold a run).</summary>
+    public static Trainer Start(TrainConfig config, string runDirectory)
+    {
+        if (File.Exists(Path.Combine(runDirectory, "config.json")))
+            throw new InvalidOperationException($"{runDirectory} already holds a run; continue it with --resume {runDirectory}, or pick another --out");
+        var trainer = new Trainer(config, runDirectory, DatasetLoader.Load(config.Data));
+        Directory.CreateDirectory(runDirectory);
+        File.WriteAllText(Path.Combine(runDirectory, "config.json"), config.ToJson());
+        File.WriteAllText(Path.Combine(runDirectory, "log.jsonl"), "");
+        return trainer;
+    }
+
+    /// <summary>Continues the run in <paramref name="runDirectory"/> from its latest checkpoint.</summary>
+    public static Trainer Resume(string runDirectory)
+    {
+        string configPath = Path.Combine(runDirectory, "config.json");
+        if (!File.Exists(configPath)) throw new FileNotFoundException($"--resume {runDirectory}: no config.json there; is this a run directory?");
+        var config = TrainConfig.FromJson(File.ReadAllText(configPath), configPath);
+        var trainer = new Trainer(config, runDirectory, DatasetLoader.Load(config.Data));
+        string checkpoint = LatestCheckpoint(runDirectory);
+        if (File.Exists(checkpoint)) trainer.Load(checkpoint);
+        trainer.TruncateLog();
+        return trainer;
+    }
+
+    public static string LatestCheckpoint(string runDirectory) => Path.Combine(runDirectory, "checkpoints", "latest.safetensors");
+
+    private IOptimizer NewOptimizer()
+    {
+        var parameters = Online.Parameters().ToList();
+        return IsTuning ? new RAdam(parameters, Config.TuneLr) : new Adam(parameters, Config.PretrainLr);
+    }
+
+    private static void CopyWeights(Module from, Module to)
+    {
+        foreach (var ((_, a), (_, b)) in from.NamedParameters().Zip(to.NamedParameters()))
+            a.HostSpan<float>().CopyTo(b.HostSpan<float>());
+    }
+
+    /// <summary>Runs one optimizer step and returns what it measured.</summary>
+    public StepReport TrainStep()
+    {
+        _clock.Restart();
+        if (Step == Config.PretrainSteps && Config.PretrainSteps > 0) BeginTuning();
+        double loss;
+        using (var scope = TensorScope.Begin())
+        {
+            var y = NextBatch();
+            int b = Config.Batch;
+            var noiseRng = new Rng(_noiseSeed, (ulong)Step << 32);
+            var dropoutRng = new Rng(_dropoutSeed, (ulong)Step << 32);
+            var z = TensorOps.RandomNormal([b], noiseRng, DType.Float64).ToDoubleArray();
+            var noise = TensorOps.RandomNormal(y.Shape.AsSpan(), noiseRng);
+            DenoiserFn denoise = (x, sigma, rng) => Online.Forward(x, sigma, rng);
+            Tensor lossTensor;
+            if (IsTuning)
+            {
+                var t = z.Select(v => Math.Exp(-1.1 + 2.0 * v)).ToArray();                  // lognormal(−1.1, 2.0), spec §3.1
+                var r = t.Select(ti => Config.Mapping.R(ti, Stage)).ToArray();
+                lossTensor = EctLoss.Compute(denoise, y, t, r, noise, dropoutRng, Config.C).Loss;
+            }
+            else
+            {
+                lossTensor = EdmLoss.Compute(denoise, y, EdmLoss.SampleSigma(z), noise, dropoutRng);
+                double warmup = Math.Max(1, 0.05 * Config.PretrainSteps);
+                Optimizer.LearningRate = Config.PretrainLr * Math.Min(1, (Step + 1) / warmup);
+            }
+            loss = lossTensor.Item();
+            Online.ZeroGrad();
+            lossTensor.Backward();
+            using (GradMode.NoGrad())
+                foreach (var p in Online.Parameters())
+                    if (p.Grad is not null) p.Grad = p.Grad.NanToNum(0, 1e5, -1e5);
+            Optimizer.Update();
+            Online.ZeroGrad();
+        }
+        _ema.Update(IsTuning ? Config.TuneEmaBeta : Ema.EdmBeta((Step + 1) * Config.Batch, Config.Batch, Config.PretrainEmaHalfLifeImages));
+        string phase = IsTuning ? "tune" : "pretrain";
+        int stage = Stage;
+        Step++;
+        var report = new StepReport(Step, phase, stage, loss, Config.Batch / _clock.Elapsed.TotalSeconds);
+        if (Step % Config.LogEvery == 0 || Step == Config.TotalSteps) AppendLog(report);
+        if (Step % Config.CheckpointEvery == 0 || Step == Config.TotalSteps) SaveCheckpoint();
+        if (Step % Config.SampleEvery == 0 || Step == Config.TotalSteps || Step == Config.PretrainSteps) WriteSamples();
+        return report;
+    }
+
+    private void BeginTuning()
+    {
+        // Spec §4.4: both networks start from the pretrained EMA weights; dropout changes; the optimizer is new.
+        CopyWeights(EmaNet, Online);
+        Online.Net.SetDropout(Config.TuneDropout);
+        Optimizer = NewOptimizer();
+        _ema = new Ema(Online.Parameters().ToList(), EmaNet.Parameters().ToList());
+    }
+
+    // Shuffled epochs: epoch e visits the images in the order of a permutation seeded by (seed, e).
+    private Tensor NextBatch()
+    {
+        var indices = new int[Config.Batch];
+        var flips = new bool[Config.Batch];
+        for (int i = 0; i < indices.Length; i++)
+        {
+            long position = Step * Config.Batch + i;
+            long epoch = position / _data.Count;
+            if (epoch != _orderEpoch)
+            {
+                var random = new Random(HashCode.Combine(_dataSeed, epoch));
+                _order = Enumerable.Range(0, _data.Count).ToArray();
+                random.Shuffle(_order);
+                _orderEpoch = epoch;
+            }
+            indices[i] = _order[position % _data.Count];
+            flips[i] = Config.Flip && ((position * 2654435761L) >> 7 & 1) == 1;
+        }
+        return _data.Batch(indices, flips);
+    }
+
+    private void AppendLog(StepReport r)
+    {
+        string line = string.Create(CultureInfo.InvariantCulture,
+            $"{{\"step\":{r.Step},\"phase\":\"{r.Phase}\",\"stage\":{r.Stage},\"loss\":{r.Loss:R},\"lr\":{Optimizer.LearningRate:R},\"images_per_s\":{r.ImagesPerSecond:F1}}}");
+        File.AppendAllText(Path.Combine(RunDirectory, "log.jsonl"), line + "\n");
+    }
+
+    /// <summary>Drops log lines past the checkpoint's step (a killed run may have logged steps it never saved).</summary>
+    private void TruncateLog()
+    {
+        string path = Path.Combine(RunDirectory, "log.jsonl");
+        if (!File.Exists(path)) return;
+        var kept = File.ReadAllLines(path).Where(line =>
+        {
+            int at = line.IndexOf("\"step\":", StringComparison.Ordinal);
+            if (at < 0) return false;
+            var digits = new string(line.Skip(at + 7).TakeWhile(char.IsDigit).ToArray());
+            return long.TryParse(digits, out long s) && s <= Step;
+        });
+        File.WriteAllLines(path, kept);
+    }
+
+    public void SaveCheckpoint(string? path = null)
+    {
+        path ??= LatestCheckpoint(RunDirectory);
+        var tensors = new Dictionary<string, SafeTensors.Entry>();
+        foreach (var (name, t) in Online.NamedParameters()) tensors["online/" + name] = SafeTensors.FromTensor(t);
+        foreach (var (name, t) in EmaNet.NamedParameters()) tensors["ema/" + name] = SafeTensors.FromTensor(t);
+        var parameters = Online.NamedParameters().ToList();
+        for (int i = 0; i < parameters.Count; i++)
+        {
+            var (m, v) = Optimizer.Moments(i);
+            tensors["optimizer.m/" + parameters[i].Path] = SafeTensors.FromFloats(m, parameters[i].Tensor.Shape.ToArray());
+            tensors["optimizer.v/" + parameters[i].Path] = SafeTensors.FromFloats(v, parameters[i].Tensor.Shape.ToArray());
+        }
+        var metadata = new Dictionary<string, string>
+        {
+            ["format"] = "ect.net checkpoint " + FormatVersion,
+            ["step"] = Step.ToString(CultureInfo.InvariantCulture),
+            ["phase"] = IsTuning ? "tune" : "pretrain",
+            ["stage"] = Stage.ToString(CultureInfo.InvariantCulture),
+            ["optimizer"] = Optimizer.GetType().Name,
+            ["optimizer_step"] = Optimizer.Step.ToString(CultureInfo.InvariantCulture),
+            ["optimizer_lr"] = Optimizer.LearningRate.ToString("R", CultureInfo.InvariantCulture),
+            ["config"] = Config.ToJson(),
+        };
+        SafeTensors.Write(path, tensors, metadata);
+    }
+
+    private void Load(string path)
+    {
+        var (tensors, metadata) = SafeTensors.Read(path);
+        if (!metadata.TryGetValue("format", out var format) || !format.StartsWith("ect.net checkpoint", StringComparison.Ordinal))
+            throw new InvalidDataException($"{path}: not an ect.net checkpoint (no format tag)");
+        Step = long.Parse(metadata["step"], CultureInfo.InvariantCulture);
+        Online.Net.SetDropout(IsTuning ? Config.TuneDropout : Config.PretrainDropout);
+        Optimizer = NewOptimizer();
+        _ema = new Ema(Online.Parameters().ToList(), EmaNet.Parameters().ToList());
+        static void Fill(Tensor target, SafeTensors.Entry entry, string name)
+        {
+            if (!entry.Shape.SequenceEqual(target.Shape))
+                throw new InvalidDataException($"checkpoint tensor {name} has shape {Check.Fmt(entry.Shape)}, the network expects {Check.Fmt(target.Shape.AsSpan())}");
+            entry.ToFloats().CopyTo(target.HostSpan<float>());
+        }
+        SafeTensors.Entry Get(string name) => tensors.TryGetValue(name, out var e) ? e
+            : throw new InvalidDataException($"{path}: tensor {name} is missing; the checkpoint does not match network '{Config.Network}'");
+        foreach (var (name, t) in Online.NamedParameters()) Fill(t, Get("online/" + name), name);
+        foreach (var (name, t) in EmaNet.NamedParameters()) Fill(t, Get("ema/" + name), name);
+        var parameters = Online.NamedParameters().ToList();
+        for (int i = 0; i < parameters.Count; i++)
+        {
+            var (m, v) = Optimizer.Moments(i);
+            Get("optimizer.m/" + parameters[i].Path).ToFloats().CopyTo(m, 0);
+            Get("optimizer.v/" + parameters[i].Path).ToFloats().CopyTo(v, 0);
+        }
+        Optimizer.Restore(long.Parse(metadata["optimizer_step"], CultureInfo.InvariantCulture));
+        Optimizer.LearningRate = double.Parse(metadata["optimizer_lr"], CultureInfo.InvariantCulture);
+    }
+
+    /// <summary>Sample grids from the EMA network: Heun (35 NFE) while pretraining, 1- and 2-step consistency
+    /// sampling while tuning. Fixed seed, so grids over time show the same noise.</summary>
+    public void WriteSamples(int count = 64)
+    {
+        string dir = Path.Combine(RunDirectory, "samples");
+        Directory.CreateDirectory(dir);
+        var shape = new[] { count, _data.Channels, _data.Height, _data.Width };
+        foreach (var (name, images) in SampleGrids(shape))
+            File.WriteAllBytes(Path.Combine(dir, $"step{Step:D6}-{name}.png"), Png.Grid(images, 8));
+    }
+
+    public IEnumerable<(string Name, Tensor Images)> SampleGrids(int[] shape)
+    {
+        using var _ = GradMode.NoGrad();
+        if (!IsTuning)
+        {
+            SamplingDenoiser diffusion = (x, sigma) => EmaNet.Forward(x.Cast(DType.Float32), sigma).Cast(DType.Float64);
+            yield return ("heun18", HeunSampler.Sample(diffusion, shape, 18, new Rng(12345)));
+            yield break;
+        }
+        SamplingDenoiser consistency = (x, sigma) =>
+            EmaNet.Forward(x.Cast(DType.Float32), sigma, null, EdmCoefficients.EctSigmaMin).Cast(DType.Float64);
+        yield return ("ect1step", ConsistencySampler.Sample(consistency, shape, ConsistencySampler.Times(1), new Rng(12345)));
+        yield return ("ect2step", ConsistencySampler.Sample(consistency, shape, ConsistencySampler.Times(2), new Rng(12345)));
+    }
+}
