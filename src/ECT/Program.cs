@@ -6,4 +6,5 @@ var root = new RootCommand("ECT.NET: Easy Consistency Tuning on a from-scratch C
 root.Subcommands.Add(InfoCommand.Create());
 root.Subcommands.Add(TrainCommand.Create());
 root.Subcommands.Add(BenchCommand.Create());
+root.Subcommands.Add(SampleCommand.Create());
 return root.Parse(args).Invoke();

@@ -19,7 +19,11 @@ public class TrainerTests
     [TearDown]
     public void Clean()
     {
-        foreach (var d in _dirs) if (Directory.Exists(d)) Directory.Delete(d, recursive: true);
+        foreach (var d in _dirs)
+        {
+            if (Directory.Exists(d)) Directory.Delete(d, recursive: true);
+            else if (File.Exists(d)) File.Delete(d);
+        }
     }
 
     private static TrainConfig Tiny => new()
@@ -60,6 +64,33 @@ public class TrainerTests
         Assert.That(meta["optimizer"], Is.EqualTo("RAdam"));
         Assert.That(TrainConfig.FromJson(meta["config"], "metadata").Network, Is.EqualTo("tiny"));
         Assert.That(Directory.GetFiles(Path.Combine(dir, "samples"), "*.png"), Has.Length.EqualTo(2), "1- and 2-step grids at the end");
+    }
+
+    [Test]
+    public void SamplingLoadsTheEmaWeightsOfACheckpoint()
+    {
+        string dir = NewDir();
+        var trainer = Trainer.Start(Tiny with { PretrainSteps = 1, TuneSteps = 1 }, dir);
+        trainer.TrainStep(); trainer.TrainStep();
+        var (ema, config) = Checkpoints.LoadEmaDenoiser(Trainer.LatestCheckpoint(dir));
+        Assert.That((config.ImageChannels, config.Resolution), Is.EqualTo((1, 32)));
+        Assert.That(ema.IsTraining, Is.False, "sampling uses eval mode");
+        foreach (var ((name, loaded), (_, original)) in ema.NamedParameters().Zip(trainer.EmaNet.NamedParameters()))
+            Assert.That(loaded.ToFloatArray(), Is.EqualTo(original.ToFloatArray()), name);
+    }
+
+    [Test]
+    public void NpyFilesHaveAnAlignedVersion1Header()
+    {
+        string path = Path.Combine(NewDir() + ".npy");
+        _dirs.Add(path);
+        Npy.Write(path, [1f, -2f, 3.5f, 0f, 0.25f, -1f], [2, 1, 3]);
+        var bytes = File.ReadAllBytes(path);
+        int headerLength = BitConverter.ToUInt16(bytes, 8);
+        Assert.That(bytes[..6], Is.EqualTo(new byte[] { 0x93, (byte)'N', (byte)'U', (byte)'M', (byte)'P', (byte)'Y' }));
+        Assert.That((10 + headerLength) % 64, Is.EqualTo(0));
+        Assert.That(System.Text.Encoding.ASCII.GetString(bytes, 10, headerLength), Does.Contain("'shape': (2, 1, 3)").And.Contain("'<f4'"));
+        Assert.That(BitConverter.ToSingle(bytes, 10 + headerLength + 8), Is.EqualTo(3.5f));
     }
 
     [Test]
