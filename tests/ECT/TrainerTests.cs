@@ -80,6 +80,22 @@ public class TrainerTests
     }
 
     [Test]
+    public void InitStartsTuningFromThePretrainedEmaWeights()
+    {
+        string pretrainDir = NewDir();
+        var pretrain = Trainer.Start(Tiny with { PretrainSteps = 2, TuneSteps = 0 }, pretrainDir);
+        pretrain.TrainStep(); pretrain.TrainStep();
+        var tuned = Trainer.StartFrom(Tiny, NewDir(), pretrainDir);
+        Assert.That(tuned.IsTuning, Is.True);
+        foreach (var ((name, online), ((_, ema), (_, source))) in tuned.Online.NamedParameters().Zip(tuned.EmaNet.NamedParameters().Zip(pretrain.EmaNet.NamedParameters())))
+        {
+            Assert.That(online.ToFloatArray(), Is.EqualTo(source.ToFloatArray()), name);
+            Assert.That(ema.ToFloatArray(), Is.EqualTo(source.ToFloatArray()), name);
+        }
+        Assert.That(tuned.Optimizer, Is.TypeOf<RAdam>());
+    }
+
+    [Test]
     public void NpyFilesHaveAnAlignedVersion1Header()
     {
         string path = Path.Combine(NewDir() + ".npy");

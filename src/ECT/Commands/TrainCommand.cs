@@ -18,9 +18,10 @@ internal static class TrainCommand
         var pretrain = new Option<int?>("--pretrain-steps") { Description = "EDM diffusion pretraining steps" };
         var tune = new Option<int?>("--tune-steps") { Description = "ECT tuning steps" };
         var seed = new Option<ulong?>("--seed") { Description = "Seed of every random stream" };
+        var init = new Option<string?>("--init") { Description = "Skip pretraining: tune from this checkpoint's EMA weights (a file or run directory)" };
         var command = new Command("train", "Pretrain a diffusion model (EDM), then tune it into a consistency model (ECT)")
         {
-            config, output, resume, data, batch, pretrain, tune, seed,
+            config, output, resume, data, batch, pretrain, tune, seed, init,
         };
         command.SetAction(parse =>
         {
@@ -39,7 +40,7 @@ internal static class TrainCommand
                     Seed = parse.GetValue(seed) ?? cfg.Seed,
                 };
                 string dir = parse.GetValue(output) ?? Path.Combine("runs", DateTime.Now.ToString("yyyyMMdd-HHmmss"));
-                trainer = Trainer.Start(cfg, dir);
+                trainer = parse.GetValue(init) is { } initPath ? Trainer.StartFrom(cfg, dir, initPath) : Trainer.Start(cfg, dir);
             }
             Run(trainer);
             return 0;

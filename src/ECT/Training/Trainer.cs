@@ -71,6 +71,20 @@ public sealed class Trainer
         return trainer;
     }
 
+    /// <summary>Starts an ECT-only run (no pretraining) whose online and EMA networks both begin from the EMA
+    /// weights of <paramref name="initCheckpoint"/> (spec §4.4: ECT tunes the pretrained model's EMA).</summary>
+    public static Trainer StartFrom(TrainConfig config, string runDirectory, string initCheckpoint)
+    {
+        if (Directory.Exists(initCheckpoint)) initCheckpoint = LatestCheckpoint(initCheckpoint);
+        var (pretrained, network) = Checkpoints.LoadEmaDenoiser(initCheckpoint);
+        if (network.Name != config.Network)
+            throw new ArgumentException($"--init {initCheckpoint} holds a '{network.Name}' network but the run is configured for '{config.Network}'; pass --config {network.Name}");
+        var trainer = Start(config with { PretrainSteps = 0 }, runDirectory);
+        CopyWeights(pretrained, trainer.Online);
+        CopyWeights(pretrained, trainer.EmaNet);
+        return trainer;
+    }
+
     /// <summary>Continues the run in <paramref name="runDirectory"/> from its latest checkpoint.</summary>
     public static Trainer Resume(string runDirectory)
     {
