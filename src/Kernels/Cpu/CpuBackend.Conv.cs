@@ -3,15 +3,8 @@ namespace Ect.Kernels.Cpu;
 // conv2d as im2col + GEMM, one image at a time per core: the column buffer of one image ([Cin·Kh·Kw, Ho·Wo]) stays
 // small and comes from the pool. A 1×1, stride-1, unpadded conv skips im2col: the image already is the column matrix.
 // The CPU-speed issue replaces this with implicit GEMM (packing fused into the GEMM) behind the same methods.
-public sealed partial class CpuBackend
+public sealed unsafe partial class CpuBackend
 {
-    private readonly record struct ConvShape(int N, int Cin, int H, int W, int Cout, int Kh, int Kw, int Ho, int Wo, int Stride, int Pad)
-    {
-        public int ColRows => Cin * Kh * Kw;
-        public int ColCols => Ho * Wo;
-        public bool IsPointwise => Kh == 1 && Kw == 1 && Stride == 1 && Pad == 0;
-    }
-
     private static ConvShape Geometry(ReadOnlySpan<int> x, ReadOnlySpan<int> w, Conv2dGeometry g) =>
         new(x[0], x[1], x[2], x[3], w[0], w[2], w[3], g.OutputSize(x[2], w[2]), g.OutputSize(x[3], w[3]), g.Stride, g.Padding);
 
@@ -21,6 +14,7 @@ public sealed partial class CpuBackend
     private Tensor Conv2d<T>(Tensor x, Tensor w, Tensor? bias, Conv2dGeometry geometry) where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
         var s = Geometry(x.Shape.AsSpan(), w.Shape.AsSpan(), geometry);
+        if (typeof(T) == typeof(float) && PackedGemm.IsSupported) return ImplicitConv2d(x, w, bias, s);
         var input = Dense(x); var weight = Dense(w); var b = bias is null ? null : Dense(bias);
         var y = Empty([s.N, s.Cout, s.Ho, s.Wo], x.DType);
         var xs = (HostStorage<T>)input.Storage; var ws = (HostStorage<T>)weight.Storage; var ys = (HostStorage<T>)y.Storage;
@@ -57,6 +51,10 @@ public sealed partial class CpuBackend
     private Tensor Conv2dBackwardInput<T>(Tensor dy, Tensor w, ReadOnlySpan<int> inputShape, Conv2dGeometry geometry) where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
         var s = Geometry(inputShape, w.Shape.AsSpan(), geometry);
+        // Stride 1: dx is the convolution of dy with the flipped, channel-transposed kernel and padding K − 1 − p,
+        // so it runs on the implicit-GEMM forward path with no col2im.
+        if (typeof(T) == typeof(float) && PackedGemm.IsSupported && s.Stride == 1 && s.Kh == s.Kw && s.Pad <= s.Kh - 1)
+            return ImplicitConv2dBackwardInput(dy, w, s);
         var grad = Dense(dy); var weight = Dense(w);
         var dx = Tensor.Zeros(inputShape, dy.DType);
         var gs = (HostStorage<T>)grad.Storage; var ws = (HostStorage<T>)weight.Storage; var xs = (HostStorage<T>)dx.Storage;
@@ -85,6 +83,7 @@ public sealed partial class CpuBackend
     private Tensor Conv2dBackwardWeight<T>(Tensor dy, Tensor x, ReadOnlySpan<int> weightShape, Conv2dGeometry geometry) where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
         var s = Geometry(x.Shape.AsSpan(), weightShape, geometry);
+        if (typeof(T) == typeof(float) && PackedGemm.IsSupported) return ImplicitConv2dBackwardWeight(dy, x, s);
         var grad = Dense(dy); var input = Dense(x);
         var gs = (HostStorage<T>)grad.Storage; var xs = (HostStorage<T>)input.Storage;
         int go = grad.Offset, xo = input.Offset, size = s.Cout * s.ColRows;
@@ -124,7 +123,7 @@ public sealed partial class CpuBackend
         for (int kx = 0; kx < s.Kw; kx++)
         {
             var row = col.Slice(((c * s.Kh + ky) * s.Kw + kx) * s.ColCols, s.ColCols);
-            var (lo, hi) = ValidColumns(s, kx);
+            var (lo, hi) = s.ValidColumns(kx);
             for (int oy = 0; oy < s.Ho; oy++)
             {
                 int iy = oy * s.Stride - s.Pad + ky;
@@ -147,7 +146,7 @@ public sealed partial class CpuBackend
         for (int kx = 0; kx < s.Kw; kx++)
         {
             var row = col.Slice(((c * s.Kh + ky) * s.Kw + kx) * s.ColCols, s.ColCols);
-            var (lo, hi) = ValidColumns(s, kx);
+            var (lo, hi) = s.ValidColumns(kx);
             for (int oy = 0; oy < s.Ho; oy++)
             {
                 int iy = oy * s.Stride - s.Pad + ky;
@@ -162,13 +161,5 @@ public sealed partial class CpuBackend
                 else for (int ox = lo; ox < hi; ox++) inRow[ox * s.Stride - s.Pad + kx] += src[ox];
             }
         }
-    }
-
-    // Output columns [lo, hi) whose input column ox·stride − pad + kx lies inside the image.
-    private static (int Lo, int Hi) ValidColumns(ConvShape s, int kx)
-    {
-        int lo = Math.Max(0, (s.Pad - kx + s.Stride - 1) / s.Stride);
-        int hi = Math.Min(s.Wo, (s.W - 1 + s.Pad - kx) / s.Stride + 1);
-        return (Math.Min(lo, s.Wo), Math.Max(Math.Min(lo, s.Wo), hi));
     }
 }

@@ -1,6 +1,6 @@
 namespace Ect.Kernels.Cpu;
 
-public sealed partial class CpuBackend
+public sealed unsafe partial class CpuBackend
 {
     public void Copy(Tensor source, Tensor destination)
     {

@@ -3,7 +3,7 @@ namespace Ect.Kernels.Cpu;
 // Elementwise ops. Contiguous data goes through TensorPrimitives (vectorized, AVX-512 where present) in per-core
 // chunks; broadcast binary ops pick a span-span, span-scalar or scalar-span primitive per merged row, and fall back
 // to a scalar strided loop only for rows that are strided in memory.
-public sealed partial class CpuBackend
+public sealed unsafe partial class CpuBackend
 {
     public Tensor Unary(UnaryOp op, Tensor x) =>
         x.DType == DType.Float32 ? Unary<float>(op, x) : Unary<double>(op, x);

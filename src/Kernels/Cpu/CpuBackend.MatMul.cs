@@ -1,6 +1,6 @@
 namespace Ect.Kernels.Cpu;
 
-public sealed partial class CpuBackend
+public sealed unsafe partial class CpuBackend
 {
     public Tensor MatMul(Tensor a, Tensor b, bool transposeA = false, bool transposeB = false) =>
         a.DType == DType.Float32 ? MatMul<float>(a, b, transposeA, transposeB) : MatMul<double>(a, b, transposeA, transposeB);

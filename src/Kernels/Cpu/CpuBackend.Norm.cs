@@ -2,7 +2,7 @@ namespace Ect.Kernels.Cpu;
 
 // Group normalisation (Wu & He 2018) as EDM uses it: biased variance, eps inside the root, per-channel affine.
 // One (sample, group) block is contiguous in NCHW, so every step below is a vector op over a contiguous span.
-public sealed partial class CpuBackend
+public sealed unsafe partial class CpuBackend
 {
     public (Tensor Y, Tensor Mean, Tensor Rstd) GroupNorm(Tensor x, Tensor? gamma, Tensor? beta, int groups, double eps) =>
         x.DType == DType.Float32 ? GroupNorm<float>(x, gamma, beta, groups, eps) : GroupNorm<double>(x, gamma, beta, groups, eps);

@@ -2,7 +2,7 @@ using Ect.Kernels.Random;
 
 namespace Ect.Kernels.Cpu;
 
-public sealed partial class CpuBackend
+public sealed unsafe partial class CpuBackend
 {
     public void FillUniform(Tensor destination, ulong seed, ulong offset) => FillRandom(destination, seed, offset, normal: false);
 

@@ -3,7 +3,7 @@ namespace Ect.Kernels.Cpu;
 // Reductions and softmax. A reduction is an accumulation of x into an output that is broadcast back to x's shape
 // with stride 0 on the reduced axes; walking x row by row, a reduced innermost axis becomes a vector sum (max) of
 // the row, and a kept innermost axis becomes a vector add (max) of the row into the output row.
-public sealed partial class CpuBackend
+public sealed unsafe partial class CpuBackend
 {
     public Tensor Reduce(ReduceOp op, Tensor x, int[] axes, bool keepDims) =>
         x.DType == DType.Float32 ? Reduce<float>(op, x, axes, keepDims) : Reduce<double>(op, x, axes, keepDims);

@@ -2,7 +2,7 @@ namespace Ect.Kernels.Cpu;
 
 // DDPM++ resampling with the [1, 1] filter: 2×2 box average down, nearest-neighbour ×2 up. Each is the other's
 // adjoint up to a factor 4, which is how the autograd room writes their backward passes.
-public sealed partial class CpuBackend
+public sealed unsafe partial class CpuBackend
 {
     public Tensor Downsample2x(Tensor x) => x.DType == DType.Float32 ? Downsample2x<float>(x) : Downsample2x<double>(x);
 

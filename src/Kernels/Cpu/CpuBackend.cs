@@ -5,7 +5,7 @@ namespace Ect.Kernels.Cpu;
 /// contiguous rows, both cores through <see cref="Threads"/>, and generic code so float32 and float64 share one
 /// implementation. Split across files by op family (CpuBackend.*.cs).
 /// </summary>
-public sealed partial class CpuBackend : ITensorBackend
+public sealed unsafe partial class CpuBackend : ITensorBackend
 {
     public static readonly CpuBackend Instance = new();
 

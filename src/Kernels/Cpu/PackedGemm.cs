@@ -27,16 +27,26 @@ public static unsafe class PackedGemm
         ReadOnlySpan<float> b, int ldb, bool transposeB,
         Span<float> c, int ldc, bool accumulate)
     {
+        fixed (float* pa = a, pb = b, pc = c)
+            Multiply(m, n, k, new MatrixA(pa, lda, transposeA), new MatrixB(pb, ldb, transposeB), pc, ldc, accumulate);
+    }
+
+    /// <summary>The same product with A and B supplied by packers: a stored matrix (<see cref="MatrixA"/>,
+    /// <see cref="MatrixB"/>) or, for convolutions, the im2col matrix read straight from an image
+    /// (<see cref="ConvColumns"/>) so it is never materialised.</summary>
+    public static void Multiply<TA, TB>(int m, int n, int k, TA a, TB b, float* c, int ldc, bool accumulate)
+        where TA : struct, IPackA where TB : struct, IPackB
+    {
         if (m == 0 || n == 0) return;
         if (k == 0)
         {
-            if (!accumulate) for (int i = 0; i < m; i++) c.Slice(i * ldc, n).Clear();
+            if (!accumulate) for (int i = 0; i < m; i++) new Span<float>(c + (long)i * ldc, n).Clear();
             return;
         }
         float[] aPack = BufferPool<float>.Rent(MC * KC);
         float[] bPack = BufferPool<float>.Rent(KC * RoundUp(Math.Min(n, NC), NR));
         float* tile = stackalloc float[MR * NR];
-        fixed (float* pa = a, pb = b, pc = c, ap = aPack, bp = bPack)
+        fixed (float* ap = aPack, bp = bPack)
         {
             for (int jc = 0; jc < n; jc += NC)
             {
@@ -44,19 +54,19 @@ public static unsafe class PackedGemm
                 for (int p0 = 0; p0 < k; p0 += KC)
                 {
                     int kc = Math.Min(KC, k - p0);
-                    PackB(pb, ldb, transposeB, p0, jc, kc, nc, bp);
+                    b.Pack(p0, jc, kc, nc, bp);
                     bool add = accumulate || p0 > 0;
                     for (int ic = 0; ic < m; ic += MC)
                     {
                         int mc = Math.Min(MC, m - ic);
-                        PackA(pa, lda, transposeA, ic, p0, mc, kc, ap);
+                        a.Pack(ic, p0, mc, kc, ap);
                         for (int jr = 0; jr < nc; jr += NR)
                         {
                             int nr = Math.Min(NR, nc - jr);
                             for (int ir = 0; ir < mc; ir += MR)
                             {
                                 int mr = Math.Min(MR, mc - ir);
-                                float* cTile = pc + (long)(ic + ir) * ldc + jc + jr;
+                                float* cTile = c + (long)(ic + ir) * ldc + jc + jr;
                                 if (mr == MR && nr == NR)
                                     Kernel8x32(kc, ap + ir * kc, bp + jr * kc, cTile, ldc, add);
                                 else
@@ -78,63 +88,6 @@ public static unsafe class PackedGemm
     }
 
     private static int RoundUp(int x, int multiple) => (x + multiple - 1) / multiple * multiple;
-
-    // A[ic.., p0..] (mc × kc) → panels of MR rows: panel q holds, for each k, the MR values A[ic + q·MR + r, p0 + k].
-    // Loops run along whichever axis is contiguous in memory; the scattered side is the small panel, already in L1.
-    private static void PackA(float* a, int lda, bool transposed, int ic, int p0, int mc, int kc, float* dst)
-    {
-        for (int q = 0; q < mc; q += MR)
-        {
-            int rows = Math.Min(MR, mc - q);
-            float* panel = dst + q * kc;
-            if (rows < MR) new Span<float>(panel, kc * MR).Clear();
-            if (transposed)
-                for (int p = 0; p < kc; p++)
-                {
-                    float* src = a + (long)(p0 + p) * lda + ic + q;   // A[row, p] lives at p·lda + row
-                    for (int r = 0; r < rows; r++) panel[p * MR + r] = src[r];
-                }
-            else
-                for (int r = 0; r < rows; r++)
-                {
-                    float* src = a + (long)(ic + q + r) * lda + p0;   // A[row, p] lives at row·lda + p
-                    for (int p = 0; p < kc; p++) panel[p * MR + r] = src[p];
-                }
-        }
-    }
-
-    // B[p0.., jc..] (kc × nc) → panels of NR columns: panel j holds, for each k, the NR values B[p0 + k, jc + j·NR + c].
-    private static void PackB(float* b, int ldb, bool transposed, int p0, int jc, int kc, int nc, float* dst)
-    {
-        for (int j = 0; j < nc; j += NR)
-        {
-            int cols = Math.Min(NR, nc - j);
-            float* panel = dst + j * kc;
-            if (!transposed && cols == NR)
-            {
-                for (int p = 0; p < kc; p++)
-                {
-                    float* src = b + (long)(p0 + p) * ldb + jc + j;
-                    Vector512.Store(Vector512.Load(src), panel + p * NR);
-                    Vector512.Store(Vector512.Load(src + 16), panel + p * NR + 16);
-                }
-                continue;
-            }
-            if (cols < NR) new Span<float>(panel, kc * NR).Clear();
-            if (transposed)
-                for (int cc = 0; cc < cols; cc++)
-                {
-                    float* src = b + (long)(jc + j + cc) * ldb + p0;   // B[p, col] lives at col·ldb + p
-                    for (int p = 0; p < kc; p++) panel[p * NR + cc] = src[p];
-                }
-            else
-                for (int p = 0; p < kc; p++)
-                {
-                    float* src = b + (long)(p0 + p) * ldb + jc + j;
-                    for (int cc = 0; cc < cols; cc++) panel[p * NR + cc] = src[cc];
-                }
-        }
-    }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Kernel8x32(int kc, float* a, float* b, float* c, int ldc, bool accumulate)
@@ -177,5 +130,86 @@ public static unsafe class PackedGemm
         }
         Vector512.Store(lo, c);
         Vector512.Store(hi, c + 16);
+    }
+}
+
+/// <summary>Fills MR-row panels of A: rows ic..ic+mc, columns p0..p0+kc; panel q holds, for each k, the MR values
+/// A[ic + q·MR + r, p0 + k] (zero beyond the last row).</summary>
+public unsafe interface IPackA
+{
+    void Pack(int ic, int p0, int mc, int kc, float* dst);
+}
+
+/// <summary>Fills NR-column panels of B: rows p0..p0+kc, columns jc..jc+nc; panel j holds, for each k, the NR values
+/// B[p0 + k, jc + j·NR + c] (zero beyond the last column).</summary>
+public unsafe interface IPackB
+{
+    void Pack(int p0, int jc, int kc, int nc, float* dst);
+}
+
+/// <summary>A stored in memory: A[row, p] at row·lda + p, or at p·lda + row when transposed.</summary>
+public readonly unsafe struct MatrixA(float* a, int lda, bool transposed) : IPackA
+{
+    private const int MR = PackedGemm.MR;
+
+    // Loops run along whichever axis is contiguous in memory; the scattered side is the small panel, already in L1.
+    public void Pack(int ic, int p0, int mc, int kc, float* dst)
+    {
+        for (int q = 0; q < mc; q += MR)
+        {
+            int rows = Math.Min(MR, mc - q);
+            float* panel = dst + q * kc;
+            if (rows < MR) new Span<float>(panel, kc * MR).Clear();
+            if (transposed)
+                for (int p = 0; p < kc; p++)
+                {
+                    float* src = a + (long)(p0 + p) * lda + ic + q;   // A[row, p] lives at p·lda + row
+                    for (int r = 0; r < rows; r++) panel[p * MR + r] = src[r];
+                }
+            else
+                for (int r = 0; r < rows; r++)
+                {
+                    float* src = a + (long)(ic + q + r) * lda + p0;   // A[row, p] lives at row·lda + p
+                    for (int p = 0; p < kc; p++) panel[p * MR + r] = src[p];
+                }
+        }
+    }
+}
+
+/// <summary>B stored in memory: B[p, col] at p·ldb + col, or at col·ldb + p when transposed.</summary>
+public readonly unsafe struct MatrixB(float* b, int ldb, bool transposed) : IPackB
+{
+    private const int NR = PackedGemm.NR;
+
+    public void Pack(int p0, int jc, int kc, int nc, float* dst)
+    {
+        for (int j = 0; j < nc; j += NR)
+        {
+            int cols = Math.Min(NR, nc - j);
+            float* panel = dst + j * kc;
+            if (!transposed && cols == NR)
+            {
+                for (int p = 0; p < kc; p++)
+                {
+                    float* src = b + (long)(p0 + p) * ldb + jc + j;
+                    Vector512.Store(Vector512.Load(src), panel + p * NR);
+                    Vector512.Store(Vector512.Load(src + 16), panel + p * NR + 16);
+                }
+                continue;
+            }
+            if (cols < NR) new Span<float>(panel, kc * NR).Clear();
+            if (transposed)
+                for (int cc = 0; cc < cols; cc++)
+                {
+                    float* src = b + (long)(jc + j + cc) * ldb + p0;   // B[p, col] lives at col·ldb + p
+                    for (int p = 0; p < kc; p++) panel[p * NR + cc] = src[p];
+                }
+            else
+                for (int p = 0; p < kc; p++)
+                {
+                    float* src = b + (long)(p0 + p) * ldb + jc + j;
+                    for (int cc = 0; cc < cols; cc++) panel[p * NR + cc] = src[cc];
+                }
+        }
     }
 }

@@ -1,0 +1,83 @@
+namespace Ect.Kernels.Cpu;
+
+// float32 conv2d on AVX-512 machines as implicit GEMM: the packed GEMM reads the im2col matrix straight from the
+// image (ConvColumns), so the 9×-larger column buffer of a 3×3 conv is never written. One image per work item,
+// both cores over the batch. The im2col paths in CpuBackend.Conv.cs remain for float64 (gradient checks) and
+// machines without AVX-512, and serve as the reference these are tested against.
+public sealed unsafe partial class CpuBackend
+{
+    private Tensor ImplicitConv2d(Tensor x, Tensor w, Tensor? bias, ConvShape s)
+    {
+        var input = Dense(x); var weight = Dense(w); var b = bias is null ? null : Dense(bias);
+        var y = Empty([s.N, s.Cout, s.Ho, s.Wo], DType.Float32);
+        var xs = (HostStorage<float>)input.Storage; var ws = (HostStorage<float>)weight.Storage; var ys = (HostStorage<float>)y.Storage;
+        var bs = (HostStorage<float>?)b?.Storage;
+        int xo = input.Offset, wo = weight.Offset, bo = b?.Offset ?? 0;
+        Threads.For(s.N, 2L * s.Cout * s.ColRows * s.ColCols, (from, to) =>
+        {
+            fixed (float* px = xs.Array, pw = ws.Array, py = ys.Array)
+                for (long n = from; n < to; n++)
+                {
+                    float* image = px + xo + n * s.Cin * s.H * s.W, output = py + n * s.Cout * s.ColCols;
+                    // Y[n] = W [Cout, Cin·Kh·Kw] · col [Cin·Kh·Kw, Ho·Wo]
+                    PackedGemm.Multiply(s.Cout, s.ColCols, s.ColRows, new MatrixA(pw + wo, s.ColRows, false),
+                        new ConvColumns(image, s), output, s.ColCols, accumulate: false);
+                    if (bs is not null)
+                        for (int co = 0; co < s.Cout; co++)
+                        {
+                            var plane = new Span<float>(output + (long)co * s.ColCols, s.ColCols);
+                            TensorPrimitives.Add(plane, bs.Array[bo + co], plane);
+                        }
+                }
+        });
+        DisposeIfCopy(input, x); DisposeIfCopy(weight, w);
+        if (b is not null) DisposeIfCopy(b, bias!);
+        return y;
+    }
+
+    private Tensor ImplicitConv2dBackwardInput(Tensor dy, Tensor w, ConvShape s)
+    {
+        // w' [Cin, Cout, K, K] with w'[c, co, ky, kx] = w[co, c, K−1−ky, K−1−kx]; dx = conv(dy, w', padding K − 1 − p).
+        int k = s.Kh;
+        var flipped = Tensor.Empty([s.Cin, s.Cout, k, k], DType.Float32);
+        var weight = Dense(w);
+        var src = weight.StorageSpan<float>()[weight.Offset..]; var dst = flipped.HostSpan<float>();
+        for (int co = 0; co < s.Cout; co++)
+        for (int c = 0; c < s.Cin; c++)
+        for (int ky = 0; ky < k; ky++)
+        for (int kx = 0; kx < k; kx++)
+            dst[((c * s.Cout + co) * k + ky) * k + kx] = src[((co * s.Cin + c) * k + (k - 1 - ky)) * k + (k - 1 - kx)];
+        DisposeIfCopy(weight, w);
+        var transposed = new ConvShape(s.N, s.Cout, s.Ho, s.Wo, s.Cin, k, k, s.H, s.W, 1, k - 1 - s.Pad);
+        var dx = ImplicitConv2d(dy, flipped, null, transposed);
+        flipped.Dispose();
+        return dx;
+    }
+
+    private Tensor ImplicitConv2dBackwardWeight(Tensor dy, Tensor x, ConvShape s)
+    {
+        var grad = Dense(dy); var input = Dense(x);
+        var gs = (HostStorage<float>)grad.Storage; var xs = (HostStorage<float>)input.Storage;
+        int go = grad.Offset, xo = input.Offset, size = s.Cout * s.ColRows;
+        // Each core sums its images into its own partial; partials are added in chunk order afterwards.
+        var partials = new List<(long From, float[] Sum)>();
+        Threads.For(s.N, 2L * s.Cout * s.ColRows * s.ColCols, (from, to) =>
+        {
+            var sum = new float[size];
+            fixed (float* px = xs.Array, pg = gs.Array, ps = sum)
+                for (long n = from; n < to; n++)
+                {
+                    var columns = new ConvColumns(px + xo + n * s.Cin * s.H * s.W, s);
+                    // dW += dy[n] [Cout, Ho·Wo] · colᵀ [Ho·Wo, Cin·Kh·Kw]
+                    PackedGemm.Multiply(s.Cout, s.ColRows, s.ColCols, new MatrixA(pg + go + n * s.Cout * s.ColCols, s.ColCols, false),
+                        columns.Transposed, ps, s.ColRows, accumulate: true);
+                }
+            lock (partials) partials.Add((from, sum));
+        });
+        var dw = Tensor.Zeros([s.Cout, s.Cin, s.Kh, s.Kw], DType.Float32);
+        var total = dw.HostSpan<float>();
+        foreach (var (_, sum) in partials.OrderBy(p => p.From)) TensorPrimitives.Add(total, sum, total);
+        DisposeIfCopy(grad, dy); DisposeIfCopy(input, x);
+        return dw;
+    }
+}
