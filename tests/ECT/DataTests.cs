@@ -70,6 +70,28 @@ public class DataTests
         Assert.That(data.Batch([0]).GetDouble(0), Is.EqualTo(1.0), "pixel 255 → +1");
     }
 
+    [Test]
+    public void PngFolderIsDetectedAndStoredAsPlanes()
+    {
+        var rgb = new byte[4 * 4 * 3];
+        for (int p = 0; p < 16; p++) { rgb[3 * p] = 255; rgb[3 * p + 1] = 0; rgb[3 * p + 2] = 128; }
+        File.WriteAllBytes(Path.Combine(_dir, "a.png"), Ect.IO.Png.Encode(rgb, 4, 4, 3));
+        File.WriteAllBytes(Path.Combine(_dir, "b.png"), Ect.IO.Png.Encode(rgb, 4, 4, 3));
+        var data = DatasetLoader.Load(_dir);
+        Assert.That((data.Count, data.Channels, data.Height, data.Labels), Is.EqualTo((2, 3, 4, (int[]?)null)));
+        var batch = data.Batch([1]).ToDoubleArray();
+        Assert.That(batch[..16], Is.All.EqualTo(1.0), "red plane");
+        Assert.That(batch[16..32], Is.All.EqualTo(-1.0), "green plane");
+    }
+
+    [Test]
+    public void PngFolderWithMixedSizesIsRefused()
+    {
+        File.WriteAllBytes(Path.Combine(_dir, "a.png"), Ect.IO.Png.Encode(new byte[16], 4, 4, 1));
+        File.WriteAllBytes(Path.Combine(_dir, "b.png"), Ect.IO.Png.Encode(new byte[25], 5, 5, 1));
+        Refused("must have the same size");
+    }
+
     private void Refused(string fragment)
     {
         var ex = Assert.Throws<InvalidDataException>(() => DatasetLoader.Load(_dir))!;

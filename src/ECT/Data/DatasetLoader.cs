@@ -55,9 +55,37 @@ public static class DatasetLoader
         if (batches.Count > 0)
             return Cifar10Format.Read(batches.Select(f => Path.Combine(directory, f)).ToList(), Path.GetFileName(directory.TrimEnd('/')));
 
+        // A folder of PNG images, all of one size (grey or RGB; alpha is dropped). No labels.
+        var pngs = files.Where(f => f.EndsWith(".png", StringComparison.OrdinalIgnoreCase)).ToList();
+        if (pngs.Count > 0) return ReadPngFolder(directory, pngs);
+
         throw new InvalidDataException(
             $"--data {directory}: no dataset found. Expected MNIST/Fashion-MNIST idx files (*-images-idx3-ubyte[.gz] with " +
-            "*-labels-idx1-ubyte[.gz]) or CIFAR-10 binary batches (data_batch_*.bin); found " +
+            "*-labels-idx1-ubyte[.gz]), CIFAR-10 binary batches (data_batch_*.bin) or a folder of .png images; found " +
             (files.Count == 0 ? "an empty directory" : string.Join(", ", files.Take(8))));
+    }
+
+    private static ImageDataset ReadPngFolder(string directory, List<string> files)
+    {
+        byte[]? pixels = null;
+        int width = 0, height = 0, channels = 0;
+        for (int i = 0; i < files.Count; i++)
+        {
+            string path = Path.Combine(directory, files[i]);
+            var (interleaved, w, h, c) = IO.Png.Decode(File.ReadAllBytes(path), path);
+            if (i == 0)
+            {
+                (width, height, channels) = (w, h, c);
+                pixels = new byte[(long)files.Count * w * h * c];
+            }
+            else if ((w, h, c) != (width, height, channels))
+                throw new InvalidDataException(
+                    $"{path}: {w}×{h} with {c} channel(s), but {files[0]} is {width}×{height} with {channels}; every image in the folder must have the same size and colour type");
+            // PNG interleaves channels per pixel; the dataset stores planes (CHW).
+            for (int p = 0; p < w * h; p++)
+                for (int ch = 0; ch < c; ch++)
+                    pixels![((long)i * c + ch) * w * h + p] = interleaved[p * c + ch];
+        }
+        return new ImageDataset(Path.GetFileName(directory.TrimEnd('/')), pixels!, files.Count, channels, height, width, null);
     }
 }
