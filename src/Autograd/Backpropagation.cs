@@ -28,6 +28,19 @@ public static class Backpropagation
 
         var order = TopologicalOrder(root);
         var grads = new Dictionary<Tensor, Tensor>(ReferenceEqualityComparer.Instance) { [root] = gradient };
+        // Intermediate gradients are freed as soon as nothing needs them: a training step would otherwise keep every
+        // gradient of every activation alive until its TensorScope ends. One gradient object can sit in several
+        // entries (Add hands the same tensor to both inputs), so entries are counted per object.
+        var holds = new Dictionary<Tensor, int>(ReferenceEqualityComparer.Instance) { [gradient] = 1 };
+        void Hold(Tensor t) => holds[t] = holds.GetValueOrDefault(t) + 1;
+        void Drop(Tensor t)
+        {
+            if (!holds.TryGetValue(t, out int n)) return;
+            if (n > 1) { holds[t] = n - 1; return; }
+            holds.Remove(t);
+            if (!createGraph && !ReferenceEquals(t, gradient)) t.Dispose();
+        }
+
         using var mode = createGraph ? GradMode.EnableGrad() : GradMode.NoGrad();
         for (int i = order.Count - 1; i >= 0; i--)
         {
@@ -36,6 +49,7 @@ public static class Backpropagation
             if (tensor.GradFn is not Node node)
             {
                 if (tensor.RequiresGrad) Accumulate(tensor, g);
+                Drop(g);
                 continue;
             }
             var inputs = node.Inputs.ToArray();
@@ -45,13 +59,24 @@ public static class Backpropagation
             {
                 var input = inputs[k];
                 var ig = k < inputGrads.Length ? inputGrads[k] : null;
-                if (ig is null || !input.RequiresGrad) continue;
+                if (ig is null) continue;
+                Hold(ig);
+                if (!input.RequiresGrad) { Drop(ig); continue; }
                 if (!Shapes.Equal(ig.Shape.AsSpan(), input.Shape.AsSpan()))
                     throw new InvalidOperationException(
                         $"Backward: {node.OpName} returned a gradient of shape {Check.Fmt(ig.Shape.AsSpan())} for its input {k} of shape " +
                         $"{Check.Fmt(input.Shape.AsSpan())}; this is a bug in that op's backward rule");
-                grads[input] = grads.TryGetValue(input, out var existing) ? existing + ig : ig;
+                if (grads.TryGetValue(input, out var existing))
+                {
+                    var sum = existing + ig;
+                    grads[input] = sum;
+                    Hold(sum);
+                    Drop(existing);
+                    Drop(ig);
+                }
+                else grads[input] = ig;
             }
+            Drop(g);
         }
     }
 

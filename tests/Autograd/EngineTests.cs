@@ -94,3 +94,33 @@ public class EngineTests
         Assert.That(order[^1], Is.SameAs(e));
     }
 }
+
+/// <summary>Memory behaviour of the backward pass.</summary>
+public class BackwardMemoryTests
+{
+    [Test]
+    public void IntermediateGradientsReturnToThePoolDuringBackward()
+    {
+        var x = Tensor.Ones([100_000]).RequireGrad();
+        var y = ((x * 2.0).Exp() * 3.0 + x).Sum();
+        long before = BufferPool<float>.PooledBytes;
+        y.Backward();
+        // The chain creates several 400 KB gradients (of the Exp output, the product, the sum's expansion, …);
+        // at least two of them must be back in the pool once backward is done, while x.Grad stays valid.
+        Assert.That(BufferPool<float>.PooledBytes - before, Is.GreaterThanOrEqualTo(2 * 400_000));
+        Assert.That(x.Grad!.GetDouble(7), Is.EqualTo(6 * Math.Exp(2) + 1).Within(1e-3));
+    }
+
+    [Test]
+    public void SharedGradientObjectsSurviveUntilTheirLastUse()
+    {
+        // Add hands one gradient object to both inputs; accumulating into one must not free the other's.
+        var a = Tensor.FromArray(Enumerable.Repeat(1.0, 5000).ToArray()).RequireGrad();
+        var b = Tensor.FromArray(Enumerable.Repeat(2.0, 5000).ToArray()).RequireGrad();
+        var s = a + b;
+        var y = (s + a).Sum() + (s * b).Sum();
+        y.Backward();
+        Assert.That(a.Grad!.ToDoubleArray(), Is.All.EqualTo(2 + 2.0));   // d/da: 1 (via s) + 1 + b (via s·b) = 4
+        Assert.That(b.Grad!.ToDoubleArray(), Is.All.EqualTo(1 + 3.0 + 2.0)); // d/db: 1 + (s + b) = 1 + 3 + 2 = 6
+    }
+}

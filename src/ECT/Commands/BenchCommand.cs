@@ -39,6 +39,8 @@ internal static class BenchCommand
                 Console.WriteLine($"median {median:F4} s/step");
                 Console.WriteLine($"images/s {cfg.Batch / median:F1}");
                 Console.WriteLine($"peak memory {Process.GetCurrentProcess().PeakWorkingSet64 / (1 << 20)} MiB");
+                var (rented, reused) = BufferPool<float>.Statistics;
+                Console.WriteLine($"buffer pool: {reused}/{rented} rents reused, {BufferPool<float>.PooledBytes >> 20} MiB idle; GC heap {GC.GetTotalMemory(false) >> 20} MiB, gen2 collections {GC.CollectionCount(2)}");
             }
             finally { Directory.Delete(dir, recursive: true); }
             return 0;
