@@ -22,6 +22,12 @@ public static class EctLoss
     /// than NaN (spec §3.6), while any real Δ (float32 ‖Δ‖² ≫ 1e-30) is unchanged.</summary>
     private const double NormFloor = 1e-30;
 
+    public const double PMean = -1.1, PStd = 2.0;
+
+    /// <summary>t_b = exp(P_mean + P_std·z_b) with P_mean = −1.1, P_std = 2.0 (log-space parameters; std, not
+    /// variance; no clamp), spec §3.1.</summary>
+    public static double[] SampleT(double[] z) => z.Select(v => Math.Exp(PMean + PStd * v)).ToArray();
+
     public static EctLossResult Compute(DenoiserFn denoise, Tensor y, double[] t, double[] r, Tensor noise, Rng dropoutRng, double c = 0)
     {
         int b = y.Dim(0);

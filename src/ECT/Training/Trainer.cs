@@ -130,7 +130,7 @@ public sealed class Trainer
             Tensor lossTensor;
             if (IsTuning)
             {
-                var t = z.Select(v => Math.Exp(-1.1 + 2.0 * v)).ToArray();                  // lognormal(−1.1, 2.0), spec §3.1
+                var t = EctLoss.SampleT(z);
                 var r = t.Select(ti => Config.Mapping.R(ti, Stage)).ToArray();
                 lossTensor = EctLoss.Compute(denoise, y, t, r, noise, dropoutRng, Config.C).Loss;
             }
@@ -143,9 +143,7 @@ public sealed class Trainer
             loss = lossTensor.Item();
             Online.ZeroGrad();
             lossTensor.Backward();
-            using (GradMode.NoGrad())
-                foreach (var p in Online.Parameters())
-                    if (p.Grad is not null) p.Grad = p.Grad.NanToNum(0, 1e5, -1e5);
+            GradientSanitizer.Apply(Online.Parameters());
             Optimizer.Update();
             Online.ZeroGrad();
         }
