@@ -63,7 +63,8 @@ public class TrainerTests
         Assert.That(meta["phase"], Is.EqualTo("tune"));
         Assert.That(meta["optimizer"], Is.EqualTo("RAdam"));
         Assert.That(TrainConfig.FromJson(meta["config"], "metadata").Network, Is.EqualTo("tiny"));
-        Assert.That(Directory.GetFiles(Path.Combine(dir, "samples"), "*.png"), Has.Length.EqualTo(2), "1- and 2-step grids at the end");
+        Assert.That(Directory.GetFiles(Path.Combine(dir, "samples"), "*.png").Select(Path.GetFileName),
+            Is.EquivalentTo(new[] { "step000002-ect1step.png", "step000002-ect2step.png" }), "1- and 2-step grids at the end");
     }
 
     [Test]
@@ -107,6 +108,15 @@ public class TrainerTests
         Assert.That((10 + headerLength) % 64, Is.EqualTo(0));
         Assert.That(System.Text.Encoding.ASCII.GetString(bytes, 10, headerLength), Does.Contain("'shape': (2, 1, 3)").And.Contain("'<f4'"));
         Assert.That(BitConverter.ToSingle(bytes, 10 + headerLength + 8), Is.EqualTo(3.5f));
+    }
+
+    [Test]
+    public void TheGridAtTheEndOfPretrainingComesFromTheDiffusionSampler()
+    {
+        string dir = NewDir();
+        var trainer = Trainer.Start(Tiny with { PretrainSteps = 1, TuneSteps = 1 }, dir);
+        trainer.TrainStep();
+        Assert.That(Directory.GetFiles(Path.Combine(dir, "samples")).Select(Path.GetFileName), Is.EqualTo(new[] { "step000001-heun18.png" }));
     }
 
     [Test]

@@ -154,7 +154,9 @@ public sealed class Trainer
         var report = new StepReport(Step, phase, stage, loss, Config.Batch / _clock.Elapsed.TotalSeconds);
         if (Step % Config.LogEvery == 0 || Step == Config.TotalSteps) AppendLog(report);
         if (Step % Config.CheckpointEvery == 0 || Step == Config.TotalSteps) SaveCheckpoint();
-        if (Step % Config.SampleEvery == 0 || Step == Config.TotalSteps || Step == Config.PretrainSteps) WriteSamples();
+        // The grid at the end of pretraining shows the diffusion model (Heun), whatever step comes next.
+        bool pretrainEnd = Step == Config.PretrainSteps;
+        if (Step % Config.SampleEvery == 0 || Step == Config.TotalSteps || pretrainEnd) WriteSamples(diffusion: phase == "pretrain");
         return report;
     }
 
@@ -270,22 +272,22 @@ public sealed class Trainer
 
     /// <summary>Sample grids from the EMA network: Heun (35 NFE) while pretraining, 1- and 2-step consistency
     /// sampling while tuning. Fixed seed, so grids over time show the same noise.</summary>
-    public void WriteSamples(int count = 64)
+    public void WriteSamples(int count = 64, bool? diffusion = null)
     {
         string dir = Path.Combine(RunDirectory, "samples");
         Directory.CreateDirectory(dir);
         var shape = new[] { count, _data.Channels, _data.Height, _data.Width };
-        foreach (var (name, images) in SampleGrids(shape))
+        foreach (var (name, images) in SampleGrids(shape, diffusion ?? !IsTuning))
             File.WriteAllBytes(Path.Combine(dir, $"step{Step:D6}-{name}.png"), Png.Grid(images, 8));
     }
 
-    public IEnumerable<(string Name, Tensor Images)> SampleGrids(int[] shape)
+    public IEnumerable<(string Name, Tensor Images)> SampleGrids(int[] shape, bool diffusion)
     {
         using var _ = GradMode.NoGrad();
-        if (!IsTuning)
+        if (diffusion)
         {
-            SamplingDenoiser diffusion = (x, sigma) => EmaNet.Forward(x.Cast(DType.Float32), sigma).Cast(DType.Float64);
-            yield return ("heun18", HeunSampler.Sample(diffusion, shape, 18, new Rng(12345)));
+            SamplingDenoiser denoiser = (x, sigma) => EmaNet.Forward(x.Cast(DType.Float32), sigma).Cast(DType.Float64);
+            yield return ("heun18", HeunSampler.Sample(denoiser, shape, 18, new Rng(12345)));
             yield break;
         }
         SamplingDenoiser consistency = (x, sigma) =>
