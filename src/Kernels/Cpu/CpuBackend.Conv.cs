@@ -87,12 +87,8 @@ public sealed unsafe partial class CpuBackend
         var grad = Dense(dy); var input = Dense(x);
         var gs = (HostStorage<T>)grad.Storage; var xs = (HostStorage<T>)input.Storage;
         int go = grad.Offset, xo = input.Offset, size = s.Cout * s.ColRows;
-        // Each core sums its images into its own partial; partials are added in chunk order afterwards, so the result
-        // depends on the thread count only through float rounding, never on scheduling.
-        var partials = new List<(long From, T[] Sum)>();
-        Threads.For(s.N, 2L * s.Cout * s.ColRows * s.ColCols, (from, to) =>
+        var total = Threads.SumOverChunks<T>(s.N, 2L * s.Cout * s.ColRows * s.ColCols, size, (from, to, sum) =>
         {
-            var sum = new T[size];
             T[]? col = s.IsPointwise ? null : BufferPool<T>.Rent(s.ColRows * s.ColCols);
             for (long n = from; n < to; n++)
             {
@@ -105,11 +101,8 @@ public sealed unsafe partial class CpuBackend
                     cols, s.ColCols, true, sum, s.ColRows, accumulate: true);
             }
             if (col is not null) BufferPool<T>.Return(col);
-            lock (partials) partials.Add((from, sum));
         });
-        var dw = Tensor.Zeros(weightShape, dy.DType);
-        var total = dw.HostSpan<T>();
-        foreach (var (_, sum) in partials.OrderBy(p => p.From)) TensorPrimitives.Add(total, sum, total);
+        var dw = Tensor.FromStorage(new HostStorage<T>(total), weightShape);
         DisposeIfCopy(grad, dy); DisposeIfCopy(input, x);
         return dw;
     }

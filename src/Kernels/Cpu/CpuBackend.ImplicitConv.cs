@@ -59,11 +59,8 @@ public sealed unsafe partial class CpuBackend
         var grad = Dense(dy); var input = Dense(x);
         var gs = (HostStorage<float>)grad.Storage; var xs = (HostStorage<float>)input.Storage;
         int go = grad.Offset, xo = input.Offset, size = s.Cout * s.ColRows;
-        // Each core sums its images into its own partial; partials are added in chunk order afterwards.
-        var partials = new List<(long From, float[] Sum)>();
-        Threads.For(s.N, 2L * s.Cout * s.ColRows * s.ColCols, (from, to) =>
+        var total = Threads.SumOverChunks<float>(s.N, 2L * s.Cout * s.ColRows * s.ColCols, size, (from, to, sum) =>
         {
-            var sum = new float[size];
             fixed (float* px = xs.Array, pg = gs.Array, ps = sum)
                 for (long n = from; n < to; n++)
                 {
@@ -72,11 +69,8 @@ public sealed unsafe partial class CpuBackend
                     PackedGemm.Multiply(s.Cout, s.ColRows, s.ColCols, new MatrixA(pg + go + n * s.Cout * s.ColCols, s.ColCols, false),
                         columns.Transposed, ps, s.ColRows, accumulate: true);
                 }
-            lock (partials) partials.Add((from, sum));
         });
-        var dw = Tensor.Zeros([s.Cout, s.Cin, s.Kh, s.Kw], DType.Float32);
-        var total = dw.HostSpan<float>();
-        foreach (var (_, sum) in partials.OrderBy(p => p.From)) TensorPrimitives.Add(total, sum, total);
+        var dw = Tensor.FromStorage(new HostStorage<float>(total), [s.Cout, s.Cin, s.Kh, s.Kw]);
         DisposeIfCopy(grad, dy); DisposeIfCopy(input, x);
         return dw;
     }

@@ -29,4 +29,22 @@ public static class Threads
             if (to > from) body(from, to);
         });
     }
+
+    /// <summary>Runs body(from, to, partial) over per-core chunks of [0, n), each chunk accumulating into its own
+    /// zeroed array of <paramref name="size"/> elements, and returns the partials added in chunk order, so the result
+    /// depends on the thread count only through rounding, never on scheduling (weight gradients summed over images).</summary>
+    public static T[] SumOverChunks<T>(long n, long costPerItem, int size, Action<long, long, T[]> body) where T : unmanaged, INumberBase<T>
+    {
+        var partials = new List<(long From, T[] Sum)>();
+        For(n, costPerItem, (from, to) =>
+        {
+            var sum = new T[size];
+            body(from, to, sum);
+            lock (partials) partials.Add((from, sum));
+        });
+        var total = new T[size];
+        foreach (var (_, sum) in partials.OrderBy(p => p.From))
+            for (int i = 0; i < size; i++) total[i] += sum[i];
+        return total;
+    }
 }
