@@ -29,6 +29,16 @@ public static class EdmCoefficients
         (sigma - sigmaMin) * SigmaData / Math.Sqrt(sigma * sigma + SigmaData * SigmaData);
 }
 
+/// <summary>Per-image scalars (σ, c_skip, loss weights, …) as a [B, 1, 1, 1] tensor that broadcasts over images.</summary>
+public static class PerImage
+{
+    public static Tensor Column(IEnumerable<double> values, DType dtype)
+    {
+        var v = values.ToArray();
+        return Tensor.FromArray(v, v.Length, 1, 1, 1).Cast(dtype);
+    }
+}
+
 /// <summary>The preconditioned denoiser / consistency function D_θ wrapping the raw U-Net as child "model", so
 /// parameter paths read "model.enc.…" as in the reference checkpoints.</summary>
 public sealed class Denoiser : Module
@@ -44,7 +54,7 @@ public sealed class Denoiser : Module
         int b = x.Dim(0);
         if (sigma.Length != b)
             throw new TensorShapeException($"Denoiser: {sigma.Length} noise levels for a batch of {b} images; pass one σ per image");
-        Tensor Column(Func<double, double> f) => Tensor.FromArray(sigma.Select(f).ToArray(), b, 1, 1, 1).Cast(x.DType);
+        Tensor Column(Func<double, double> f) => PerImage.Column(sigma.Select(f), x.DType);
         var cIn = Column(EdmCoefficients.CIn);
         var cSkip = Column(s => EdmCoefficients.CSkip(s, sigmaMin));
         var cOut = Column(s => EdmCoefficients.COut(s, sigmaMin));

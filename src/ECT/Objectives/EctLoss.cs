@@ -33,7 +33,7 @@ public static class EctLoss
         int b = y.Dim(0);
         if (t.Length != b || r.Length != b)
             throw new ArgumentException($"EctLoss: {t.Length} values of t and {r.Length} of r for a batch of {b}");
-        Tensor Column(IEnumerable<double> values) => Tensor.FromArray(values.ToArray(), b, 1, 1, 1).Cast(y.DType);
+        Tensor Column(IEnumerable<double> values) => PerImage.Column(values, y.DType);
 
         var teacherRng = dropoutRng.Fork();                 // captured before the student draws its masks
         var student = denoise(y + Column(t) * noise, t, dropoutRng);

@@ -20,8 +20,8 @@ public static class EdmLoss
     public static Tensor Compute(DenoiserFn denoise, Tensor y, double[] sigma, Tensor noise, Rng dropoutRng)
     {
         int b = y.Dim(0);
-        var column = Tensor.FromArray(sigma, b, 1, 1, 1).Cast(y.DType);
-        var lambda = Tensor.FromArray(sigma.Select(Weight).ToArray(), b, 1, 1, 1).Cast(y.DType);
+        var column = PerImage.Column(sigma, y.DType);
+        var lambda = PerImage.Column(sigma.Select(Weight), y.DType);
         var d = denoise(y + noise * column, sigma, dropoutRng);
         return (lambda * (d - y).Square()).Sum() / b;
     }
