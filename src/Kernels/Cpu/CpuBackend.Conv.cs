@@ -31,12 +31,7 @@ public sealed unsafe partial class CpuBackend
                 else { Im2Col(xs.Span[image..], s, col); cols = col; }
                 var output = ys.Span.Slice((int)n * s.Cout * s.ColCols, s.Cout * s.ColCols);
                 Gemm.Multiply<T>(s.Cout, s.ColCols, s.ColRows, ws.Span[wo..], s.ColRows, false, cols, s.ColCols, false, output, s.ColCols, accumulate: false);
-                if (bs is not null)
-                    for (int co = 0; co < s.Cout; co++)
-                    {
-                        var plane = output.Slice(co * s.ColCols, s.ColCols);
-                        TensorPrimitives.Add(plane, bs.Span[bo + co], plane);
-                    }
+                if (bs is not null) AddChannelBias(output, bs.Span.Slice(bo, s.Cout), s.ColCols);
             }
             if (col is not null) BufferPool<T>.Return(col);
         });
@@ -105,6 +100,16 @@ public sealed unsafe partial class CpuBackend
         var dw = Tensor.FromStorage(new HostStorage<T>(total), weightShape);
         DisposeIfCopy(grad, dy); DisposeIfCopy(input, x);
         return dw;
+    }
+
+    // output [Cout, plane] += bias[co] on each channel's plane (both conv paths add the bias after the GEMM).
+    private static void AddChannelBias<T>(Span<T> output, ReadOnlySpan<T> bias, int plane) where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        for (int co = 0; co < bias.Length; co++)
+        {
+            var channel = output.Slice(co * plane, plane);
+            TensorPrimitives.Add(channel, bias[co], channel);
+        }
     }
 
     // col[(c·Kh + ky)·Kw + kx, oy·Wo + ox] = x[c, oy·stride − pad + ky, ox·stride − pad + kx], zero outside the image.

@@ -22,12 +22,7 @@ public sealed unsafe partial class CpuBackend
                     // Y[n] = W [Cout, Cin·Kh·Kw] · col [Cin·Kh·Kw, Ho·Wo]
                     PackedGemm.Multiply(s.Cout, s.ColCols, s.ColRows, new MatrixA(pw + wo, s.ColRows, false),
                         new ConvColumns(image, s), output, s.ColCols, accumulate: false);
-                    if (bs is not null)
-                        for (int co = 0; co < s.Cout; co++)
-                        {
-                            var plane = new Span<float>(output + (long)co * s.ColCols, s.ColCols);
-                            TensorPrimitives.Add(plane, bs.Array[bo + co], plane);
-                        }
+                    if (bs is not null) AddChannelBias(new Span<float>(output, s.Cout * s.ColCols), bs.Span.Slice(bo, s.Cout), s.ColCols);
                 }
         });
         DisposeIfCopy(input, x); DisposeIfCopy(weight, w);

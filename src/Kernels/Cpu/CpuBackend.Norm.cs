@@ -16,7 +16,7 @@ public sealed unsafe partial class CpuBackend
         T[]? g = gamma is null ? null : gamma.ToDoubleArray().Select(T.CreateTruncating).ToArray();
         T[]? b = beta is null ? null : beta.ToDoubleArray().Select(T.CreateTruncating).ToArray();
         var xs = (HostStorage<T>)input.Storage; var ys = (HostStorage<T>)y.Storage;
-        var ms = mean.HostSpan<T>().ToArray(); var rs = new T[n * groups];
+        var ms = new T[n * groups]; var rs = new T[n * groups];
         int xo = input.Offset;
         T count = T.CreateTruncating(block), epsilon = T.CreateTruncating(eps);
         Threads.For((long)n * groups, 4L * block, (from, to) =>
