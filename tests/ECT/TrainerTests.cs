@@ -120,6 +120,19 @@ public class TrainerTests
     }
 
     [Test]
+    public void CheckpointOfAnotherShapeIsRefusedByName()
+    {
+        string dir = NewDir();
+        var trainer = Trainer.Start(Tiny with { PretrainSteps = 0, TuneSteps = 1 }, dir);
+        trainer.TrainStep();
+        var (tensors, meta) = SafeTensors.Read(Trainer.LatestCheckpoint(dir));
+        tensors["ema/model.map_layer0.weight"] = SafeTensors.FromFloats(new float[3], [3]);
+        SafeTensors.Write(Trainer.LatestCheckpoint(dir), tensors, meta);
+        Assert.That(() => Checkpoints.LoadEmaDenoiser(Trainer.LatestCheckpoint(dir)),
+            Throws.TypeOf<InvalidDataException>().With.Message.Contains("ema/model.map_layer0.weight").And.Message.Contains("[3]"));
+    }
+
+    [Test]
     public void StartingTwiceInOneDirectoryIsRefused()
     {
         string dir = NewDir();

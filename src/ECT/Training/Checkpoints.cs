@@ -19,13 +19,26 @@ public static class Checkpoints
         var first = tensors["ema/model.enc.32x32_conv.weight"];
         var config = Networks.ByName(train.Network) with { ImageChannels = first.Shape[1], Resolution = 32 };
         var net = new Denoiser(new UNet(config, new Rng(0)));
-        foreach (var (name, t) in net.NamedParameters())
-        {
-            if (!tensors.TryGetValue("ema/" + name, out var entry))
-                throw new InvalidDataException($"{path}: tensor ema/{name} is missing; the checkpoint does not match network '{config.Name}'");
-            entry.ToFloats().CopyTo(t.HostSpan<float>());
-        }
+        LoadInto(net, tensors, "ema/", path, config.Name);
         net.Eval();
         return (net, config);
+    }
+
+    /// <summary>Copies the checkpoint tensors named <paramref name="prefix"/> + parameter path into the module's
+    /// parameters, refusing missing tensors and shape mismatches with the checkpoint's path in the message.</summary>
+    public static void LoadInto(Module module, IReadOnlyDictionary<string, SafeTensors.Entry> tensors, string prefix, string path, string network)
+    {
+        foreach (var (name, t) in module.NamedParameters())
+            LoadInto(t.Shape.AsSpan(), t.HostSpan<float>(), tensors, prefix + name, path, network);
+    }
+
+    /// <summary>Copies checkpoint tensor <paramref name="name"/> into <paramref name="target"/> of the given shape.</summary>
+    public static void LoadInto(ReadOnlySpan<int> shape, Span<float> target, IReadOnlyDictionary<string, SafeTensors.Entry> tensors, string name, string path, string network)
+    {
+        if (!tensors.TryGetValue(name, out var entry))
+            throw new InvalidDataException($"{path}: tensor {name} is missing; the checkpoint does not match network '{network}'");
+        if (!entry.Shape.AsSpan().SequenceEqual(shape))
+            throw new InvalidDataException($"{path}: tensor {name} has shape {Check.Fmt(entry.Shape)}, the network expects {Check.Fmt(shape)}");
+        entry.ToFloats().CopyTo(target);
     }
 }

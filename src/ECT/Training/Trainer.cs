@@ -249,22 +249,15 @@ public sealed class Trainer
         Online.Net.SetDropout(IsTuning ? Config.TuneDropout : Config.PretrainDropout);
         Optimizer = NewOptimizer();
         _ema = new Ema(Online.Parameters().ToList(), EmaNet.Parameters().ToList());
-        static void Fill(Tensor target, SafeTensors.Entry entry, string name)
-        {
-            if (!entry.Shape.SequenceEqual(target.Shape))
-                throw new InvalidDataException($"checkpoint tensor {name} has shape {Check.Fmt(entry.Shape)}, the network expects {Check.Fmt(target.Shape.AsSpan())}");
-            entry.ToFloats().CopyTo(target.HostSpan<float>());
-        }
-        SafeTensors.Entry Get(string name) => tensors.TryGetValue(name, out var e) ? e
-            : throw new InvalidDataException($"{path}: tensor {name} is missing; the checkpoint does not match network '{Config.Network}'");
-        foreach (var (name, t) in Online.NamedParameters()) Fill(t, Get("online/" + name), name);
-        foreach (var (name, t) in EmaNet.NamedParameters()) Fill(t, Get("ema/" + name), name);
+        Checkpoints.LoadInto(Online, tensors, "online/", path, Config.Network);
+        Checkpoints.LoadInto(EmaNet, tensors, "ema/", path, Config.Network);
         var parameters = Online.NamedParameters().ToList();
         for (int i = 0; i < parameters.Count; i++)
         {
             var (m, v) = Optimizer.Moments(i);
-            Get("optimizer.m/" + parameters[i].Path).ToFloats().CopyTo(m, 0);
-            Get("optimizer.v/" + parameters[i].Path).ToFloats().CopyTo(v, 0);
+            var shape = parameters[i].Tensor.Shape.AsSpan();
+            Checkpoints.LoadInto(shape, m, tensors, "optimizer.m/" + parameters[i].Path, path, Config.Network);
+            Checkpoints.LoadInto(shape, v, tensors, "optimizer.v/" + parameters[i].Path, path, Config.Network);
         }
         Optimizer.Restore(long.Parse(metadata["optimizer_step"], CultureInfo.InvariantCulture));
         Optimizer.LearningRate = double.Parse(metadata["optimizer_lr"], CultureInfo.InvariantCulture);
