@@ -23,6 +23,9 @@ public static class QuickBench
             double flops = 2.0 * batch * cout * cin * 9 * hw * hw;
             double bytes = 4.0 * (x.Count + w.Count + (long)batch * cout * hw * hw);
             Report("conv2d3x3.fwd", $"{cin}x{cout}x{hw}x{hw}xb{batch}", flops, bytes, () => x.Conv2d(w, null, 1, 1).Dispose());
+            var dyy = TensorOps.RandomNormal([batch, cout, hw, hw], 5);
+            Report("conv2d3x3.dgrad", $"{cin}x{cout}x{hw}x{hw}xb{batch}", flops, bytes, () => Ect.Kernels.Backends.Cpu.Conv2dBackwardInput(dyy, w, x.Shape.AsSpan(), new Conv2dGeometry(1, 1)).Dispose());
+            Report("conv2d3x3.wgrad", $"{cin}x{cout}x{hw}x{hw}xb{batch}", flops, bytes, () => Ect.Kernels.Backends.Cpu.Conv2dBackwardWeight(dyy, x, w.Shape.AsSpan(), new Conv2dGeometry(1, 1)).Dispose());
             var xg = x.Detach().RequireGrad(); var wg = w.Detach().RequireGrad();
             Report("conv2d3x3.fwdbwd", $"{cin}x{cout}x{hw}x{hw}xb{batch}", 3 * flops, 3 * bytes, () =>
             {

@@ -140,8 +140,10 @@ public class LinearAlgebraTests
     }
 }
 
-/// <summary>The float32 implicit-GEMM convolution (forward and both backward passes) against the float64 im2col
-/// reference path on random inputs, over the geometries the U-Net and users need.</summary>
+/// <summary>The float32 convolutions (direct for stride 1, implicit GEMM otherwise; forward with bias and both
+/// backward passes) against the float64 im2col reference path on random inputs, over the geometries the U-Net and
+/// users need, including one image (tiles split across cores), more input channels than one reduction pass holds
+/// (80·9 > 640), output channels that fill no whole 8-row or 32-column tile, and widths 28 and 13.</summary>
 public class ImplicitConvTests
 {
     [TestCase(2, 3, 4, 9, 7, 3, 3, 1, 1)]
@@ -151,6 +153,10 @@ public class ImplicitConvTests
     [TestCase(1, 4, 5, 6, 9, 2, 4, 1, 2)]
     [TestCase(2, 3, 3, 7, 7, 5, 5, 1, 2)]
     [TestCase(2, 2, 3, 6, 6, 3, 3, 1, 0)]
+    [TestCase(1, 80, 37, 13, 28, 3, 3, 1, 1)]
+    [TestCase(4, 64, 64, 16, 16, 3, 3, 1, 1)]
+    [TestCase(3, 7, 40, 5, 3, 1, 1, 1, 0)]
+    [TestCase(2, 3, 33, 28, 28, 3, 3, 1, 1)]
     public void Float32ImplicitPathsMatchTheFloat64Reference(int n, int cin, int cout, int h, int w, int kh, int kw, int stride, int pad)
     {
         var backend = Backends.Cpu;
@@ -158,10 +164,11 @@ public class ImplicitConvTests
         var x = Ect.Tests.Numerics.Data.Normal([n, cin, h, w], 1); var wt = Ect.Tests.Numerics.Data.Normal([cout, cin, kh, kw], 2);
         int ho = geometry.OutputSize(h, kh), wo = geometry.OutputSize(w, kw);
         var dy = Ect.Tests.Numerics.Data.Normal([n, cout, ho, wo], 3);
+        var bias = Ect.Tests.Numerics.Data.Normal([cout], 4);
         Tensor F(Tensor t) => t.Cast(DType.Float32);
         // float32 sums of up to Cin·K² (forward, dx) or Ho·Wo (dw) unit-variance products: 1e-4 relative to √terms.
         double tol = 1e-5 * Math.Sqrt(Math.Max(cin * kh * kw, ho * wo) * 4.0);
-        Numerics.Assertions.Close(backend.Conv2d(F(x), F(wt), null, geometry), backend.Conv2d(x, wt, null, geometry), tol, tol, "forward");
+        Numerics.Assertions.Close(backend.Conv2d(F(x), F(wt), F(bias), geometry), backend.Conv2d(x, wt, bias, geometry), tol, tol, "forward");
         Numerics.Assertions.Close(backend.Conv2dBackwardInput(F(dy), F(wt), x.Shape.AsSpan(), geometry),
             backend.Conv2dBackwardInput(dy, wt, x.Shape.AsSpan(), geometry), tol, tol, "input gradient");
         Numerics.Assertions.Close(backend.Conv2dBackwardWeight(F(dy), F(x), wt.Shape.AsSpan(), geometry),

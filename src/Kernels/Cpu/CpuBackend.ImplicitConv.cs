@@ -13,7 +13,12 @@ public sealed unsafe partial class CpuBackend
         var xs = (HostStorage<float>)input.Storage; var ws = (HostStorage<float>)weight.Storage; var ys = (HostStorage<float>)y.Storage;
         var bs = (HostStorage<float>?)b?.Storage;
         int xo = input.Offset, wo = weight.Offset, bo = b?.Offset ?? 0;
-        Threads.For(s.N, 2L * s.Cout * s.ColRows * s.ColCols, (from, to) =>
+        if (DirectConv.Handles(s))
+        {
+            fixed (float* px = xs.Array, pw = ws.Array, py = ys.Array, pb = bs is null ? null : bs.Array)
+                DirectConv.Forward(px + xo, pw + wo, bs is null ? null : pb + bo, py, s);
+        }
+        else Threads.For(s.N, 2L * s.Cout * s.ColRows * s.ColCols, (from, to) =>
         {
             fixed (float* px = xs.Array, pw = ws.Array, py = ys.Array)
                 for (long n = from; n < to; n++)
@@ -54,6 +59,12 @@ public sealed unsafe partial class CpuBackend
         var grad = Dense(dy); var input = Dense(x);
         var gs = (HostStorage<float>)grad.Storage; var xs = (HostStorage<float>)input.Storage;
         int go = grad.Offset, xo = input.Offset, size = s.Cout * s.ColRows;
+        if (DirectConv.Handles(s))
+        {
+            var direct = DirectWeightGradient(gs, go, xs, xo, s);
+            DisposeIfCopy(grad, dy); DisposeIfCopy(input, x);
+            return direct;
+        }
         var total = Threads.SumOverChunks<float>(s.N, 2L * s.Cout * s.ColRows * s.ColCols, size, (from, to, sum) =>
         {
             fixed (float* px = xs.Array, pg = gs.Array, ps = sum)
@@ -67,6 +78,23 @@ public sealed unsafe partial class CpuBackend
         });
         var dw = Tensor.FromStorage(new HostStorage<float>(total), [s.Cout, s.Cin, s.Kh, s.Kw]);
         DisposeIfCopy(grad, dy); DisposeIfCopy(input, x);
+        return dw;
+    }
+
+    private static Tensor DirectWeightGradient(HostStorage<float> gs, int go, HostStorage<float> xs, int xo, ConvShape s)
+    {
+        int rows = s.ColRows, columns = (s.Cout + 31) / 32 * 32;
+        // Per-core partial sums of dWᵀ [Cin·Kh·Kw, Cout rounded to 32], then one transpose into dW [Cout, Cin, Kh, Kw].
+        var transposed = Threads.SumOverChunks<float>(s.N, 2L * s.Cout * rows * s.ColCols, rows * columns, (from, to, sum) =>
+        {
+            fixed (float* pg = gs.Array, px = xs.Array, ps = sum)
+                DirectConv.AccumulateWeightGradient(pg + go, px + xo, ps, s, from, to);
+        });
+        var dw = Tensor.Empty([s.Cout, s.Cin, s.Kh, s.Kw], DType.Float32);
+        var dst = dw.HostSpan<float>();
+        for (int m = 0; m < rows; m++)
+        for (int co = 0; co < s.Cout; co++) dst[co * rows + m] = transposed[m * columns + co];
+        BufferPool<float>.Return(transposed);
         return dw;
     }
 }

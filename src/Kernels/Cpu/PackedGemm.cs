@@ -110,6 +110,17 @@ public static unsafe class PackedGemm
             a += MR;
             b += NR;
         }
+        StoreTile(c, ldc, accumulate, c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51, c60, c61, c70, c71);
+    }
+
+    /// <summary>Writes (or adds) an 8×32 register tile, row r = (c_r0, c_r1), to c + r·ldc.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static void StoreTile(float* c, int ldc, bool accumulate,
+        Vector512<float> c00, Vector512<float> c01, Vector512<float> c10, Vector512<float> c11,
+        Vector512<float> c20, Vector512<float> c21, Vector512<float> c30, Vector512<float> c31,
+        Vector512<float> c40, Vector512<float> c41, Vector512<float> c50, Vector512<float> c51,
+        Vector512<float> c60, Vector512<float> c61, Vector512<float> c70, Vector512<float> c71)
+    {
         Store(c, c00, c01, accumulate); c += ldc;
         Store(c, c10, c11, accumulate); c += ldc;
         Store(c, c20, c21, accumulate); c += ldc;

@@ -32,19 +32,32 @@ public static class Threads
 
     /// <summary>Runs body(from, to, partial) over per-core chunks of [0, n), each chunk accumulating into its own
     /// zeroed array of <paramref name="size"/> elements, and returns the partials added in chunk order, so the result
-    /// depends on the thread count only through rounding, never on scheduling (weight gradients summed over images).</summary>
+    /// depends on the thread count only through rounding, never on scheduling (weight gradients summed over images).
+    /// All arrays come from <see cref="BufferPool{T}"/> (weight gradients run every step; fresh arrays of this size
+    /// would land on the large-object heap each time); the caller owns the returned one.</summary>
     public static T[] SumOverChunks<T>(long n, long costPerItem, int size, Action<long, long, T[]> body) where T : unmanaged, INumberBase<T>
     {
         var partials = new List<(long From, T[] Sum)>();
         For(n, costPerItem, (from, to) =>
         {
-            var sum = new T[size];
+            var sum = BufferPool<T>.Rent(size);
+            Array.Clear(sum);
             body(from, to, sum);
             lock (partials) partials.Add((from, sum));
         });
-        var total = new T[size];
-        foreach (var (_, sum) in partials.OrderBy(p => p.From))
-            for (int i = 0; i < size; i++) total[i] += sum[i];
+        if (partials.Count == 0)
+        {
+            var zeros = BufferPool<T>.Rent(size);
+            Array.Clear(zeros);
+            return zeros;
+        }
+        partials.Sort((a, b) => a.From.CompareTo(b.From));
+        var total = partials[0].Sum;
+        foreach (var (_, sum) in partials.Skip(1))
+        {
+            TensorPrimitives.Add(total.AsSpan(0, size), sum.AsSpan(0, size), total.AsSpan(0, size));
+            BufferPool<T>.Return(sum);
+        }
         return total;
     }
 }
