@@ -27,8 +27,10 @@ internal static class BenchCommand
             {
                 var trainer = Trainer.Start(cfg, dir);
                 var times = new List<double>();
+                var (rentedBefore, reusedBefore) = (0L, 0L);
                 for (int i = 0; i < parse.GetValue(steps) + 2; i++)
                 {
+                    if (i == 2) (rentedBefore, reusedBefore) = BufferPool<float>.Statistics;
                     var watch = Stopwatch.StartNew();
                     trainer.TrainStep();
                     if (i >= 2) times.Add(watch.Elapsed.TotalSeconds);
@@ -41,6 +43,8 @@ internal static class BenchCommand
                 Console.WriteLine($"peak memory {Process.GetCurrentProcess().PeakWorkingSet64 / (1 << 20)} MiB");
                 var (rented, reused) = BufferPool<float>.Statistics;
                 Console.WriteLine($"buffer pool: {reused}/{rented} rents reused, {BufferPool<float>.PooledBytes >> 20} MiB idle; GC heap {GC.GetTotalMemory(false) >> 20} MiB, gen2 collections {GC.CollectionCount(2)}");
+                // A buffer the pool could not serve after warm-up is fresh memory from the OS (page faults on first touch).
+                Console.WriteLine($"fresh buffers after warm-up {(rented - rentedBefore) - (reused - reusedBefore)}");
             }
             finally { Directory.Delete(dir, recursive: true); }
             return 0;
