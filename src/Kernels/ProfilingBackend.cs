@@ -1,0 +1,80 @@
+using System.Diagnostics;
+using Ect.Tensors;
+
+namespace Ect.Kernels;
+
+/// <summary>
+/// Wraps a backend and adds up wall time per primitive (Unary, Binary, Reduce broken down by op; convolutions by
+/// pass), so `ect bench step --profile` can say where a training step goes. Calls are timed as the caller sees
+/// them, so kernels that run on both cores count once. Costs a closure per call: for diagnosis, not for training.
+/// </summary>
+public sealed class ProfilingBackend(ITensorBackend inner) : ITensorBackend
+{
+    private readonly Dictionary<string, (long Ticks, long Calls)> _totals = [];
+
+    /// <summary>(primitive, calls, seconds), slowest first.</summary>
+    public IReadOnlyList<(string Name, long Calls, double Seconds)> Totals()
+    {
+        lock (_totals)
+            return _totals.Select(kv => (kv.Key, kv.Value.Calls, kv.Value.Ticks / (double)Stopwatch.Frequency))
+                .OrderByDescending(t => t.Item3).ToList();
+    }
+
+    public void Reset()
+    {
+        lock (_totals) _totals.Clear();
+    }
+
+    private T Time<T>(string name, Func<T> call)
+    {
+        long start = Stopwatch.GetTimestamp();
+        var result = call();
+        long ticks = Stopwatch.GetTimestamp() - start;
+        lock (_totals)
+        {
+            var (total, calls) = _totals.GetValueOrDefault(name);
+            _totals[name] = (total + ticks, calls + 1);
+        }
+        return result;
+    }
+
+    private void Time(string name, Action call) => Time(name, () => { call(); return 0; });
+
+    public Device Device => inner.Device;
+    public Tensor Empty(ReadOnlySpan<int> shape, DType dtype) => inner.Empty(shape, dtype);
+    public void Copy(Tensor source, Tensor destination) => Time("Copy", () => inner.Copy(source, destination));
+    public void Fill(Tensor destination, double value) => Time("Fill", () => inner.Fill(destination, value));
+    public Tensor Unary(UnaryOp op, Tensor x) => Time($"Unary.{op}", () => inner.Unary(op, x));
+    public Tensor Binary(BinaryOp op, Tensor x, Tensor y) => Time($"Binary.{op}", () => inner.Binary(op, x, y));
+    public Tensor BinaryScalar(BinaryOp op, Tensor x, double s, bool scalarFirst = false) =>
+        Time($"BinaryScalar.{op}", () => inner.BinaryScalar(op, x, s, scalarFirst));
+    public Tensor Where(Tensor condition, Tensor a, Tensor b) => Time("Where", () => inner.Where(condition, a, b));
+    public Tensor Clamp(Tensor x, double lo, double hi) => Time("Clamp", () => inner.Clamp(x, lo, hi));
+    public Tensor NanToNum(Tensor x, double nan, double posInf, double negInf) => Time("NanToNum", () => inner.NanToNum(x, nan, posInf, negInf));
+    public Tensor Reduce(ReduceOp op, Tensor x, int[] axes, bool keepDims) => Time($"Reduce.{op}", () => inner.Reduce(op, x, axes, keepDims));
+    public Tensor Softmax(Tensor x, int axis) => Time("Softmax", () => inner.Softmax(x, axis));
+    public Tensor MatMul(Tensor a, Tensor b, bool transposeA = false, bool transposeB = false) =>
+        Time("MatMul", () => inner.MatMul(a, b, transposeA, transposeB));
+    public Tensor Conv2d(Tensor x, Tensor w, Tensor? bias, Conv2dGeometry geometry) => Time("Conv2d", () => inner.Conv2d(x, w, bias, geometry));
+
+    public Tensor Conv2dBackwardInput(Tensor dy, Tensor w, ReadOnlySpan<int> inputShape, Conv2dGeometry geometry)
+    {
+        int[] shape = inputShape.ToArray();
+        return Time("Conv2dBackwardInput", () => inner.Conv2dBackwardInput(dy, w, shape, geometry));
+    }
+
+    public Tensor Conv2dBackwardWeight(Tensor dy, Tensor x, ReadOnlySpan<int> weightShape, Conv2dGeometry geometry)
+    {
+        int[] shape = weightShape.ToArray();
+        return Time("Conv2dBackwardWeight", () => inner.Conv2dBackwardWeight(dy, x, shape, geometry));
+    }
+
+    public Tensor Downsample2x(Tensor x) => Time("Downsample2x", () => inner.Downsample2x(x));
+    public Tensor Upsample2x(Tensor x) => Time("Upsample2x", () => inner.Upsample2x(x));
+    public (Tensor Y, Tensor Mean, Tensor Rstd) GroupNorm(Tensor x, Tensor? gamma, Tensor? beta, int groups, double eps) =>
+        Time("GroupNorm", () => inner.GroupNorm(x, gamma, beta, groups, eps));
+    public (Tensor Dx, Tensor? DGamma, Tensor? DBeta) GroupNormBackward(Tensor dy, Tensor x, Tensor? gamma, Tensor mean, Tensor rstd, int groups) =>
+        Time("GroupNormBackward", () => inner.GroupNormBackward(dy, x, gamma, mean, rstd, groups));
+    public void FillUniform(Tensor destination, ulong seed, ulong offset) => Time("FillUniform", () => inner.FillUniform(destination, seed, offset));
+    public void FillNormal(Tensor destination, ulong seed, ulong offset) => Time("FillNormal", () => inner.FillNormal(destination, seed, offset));
+}
