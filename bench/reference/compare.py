@@ -1,9 +1,11 @@
 #!/usr/bin/python3
-"""Reference figures for bench/README.md: the same kernels and shapes as `ect-bench quick`, run by OpenBLAS (NumPy)
-and PyTorch/oneDNN from Debian's packages, printed in the same `kernel shape GFLOP/s GB/s` table.
+"""Reference figures for bench/README.md: the same kernels and shapes as our quick bench
+(`dotnet run -c Release --project bench -- quick`), run by OpenBLAS (NumPy) and PyTorch/oneDNN from Debian's packages,
+printed in the same `kernel shape GFLOP/s GB/s` table with the same flop and byte counts (bench/KernelBench.cs), each
+kernel prefixed by the library that ran it.
 
-    sudo apt-get install python3-numpy python3-torch
-    bash bench/reference/compare.sh        # runs this script and our quick bench back to back
+    sudo apt-get install python3-numpy python3-torch libopenblas0-pthread
+    bash bench/reference/compare.sh        # runs this script and our quick bench, then joins the two tables
 
 Only the benchmark documentation uses this; no test depends on Python.
 """
@@ -41,12 +43,19 @@ def main():
     rng = np.random.default_rng(0)
     n = 1 << 26  # 256 MB of float32: far beyond the caches
     src = rng.standard_normal(n, dtype=np.float32)
+    other = rng.standard_normal(n, dtype=np.float32)
     dst = np.empty_like(src)
     report("numpy", "copy", f"{n}", 0, 8.0 * n, lambda: np.copyto(dst, src))
-    for n in (256, 512, 1024, 2048):
-        a = rng.standard_normal((n, n), dtype=np.float32)
-        b = rng.standard_normal((n, n), dtype=np.float32)
-        report("openblas", "gemm", f"{n}x{n}x{n}", 2.0 * n ** 3, 12.0 * n * n, lambda: a @ b)
+    report("numpy", "add", f"{n}", n, 12.0 * n, lambda: np.add(src, other, out=dst))
+    del src, other, dst  # 768 MB the rest does not need
+    # Square products, then the GEMMs of the U-Net's 3x3 convolutions Cin->Cout at HxW, per image (im2col):
+    # M = Cout, N = H*W, K = Cin*9.
+    gemms = [(n, n, n) for n in (256, 512, 1024, 2048)]
+    gemms += [(cout, hw * hw, cin * 9) for cin, cout, hw in ((32, 32, 32), (64, 64, 32), (64, 64, 16), (128, 128, 8))]
+    for m, n, k in gemms:
+        a = rng.standard_normal((m, k), dtype=np.float32)
+        b = rng.standard_normal((k, n), dtype=np.float32)
+        report("openblas", "gemm", f"{m}x{n}x{k}", 2.0 * m * n * k, 4.0 * (m * k + k * n + m * n), lambda: a @ b)
     torch.manual_seed(0)
     for cin, cout, hw, batch in ((32, 32, 32, 64), (64, 64, 32, 64), (64, 64, 16, 64)):
         x = torch.randn(batch, cin, hw, hw)
@@ -57,25 +66,35 @@ def main():
         with torch.no_grad():
             report("torch", "conv2d3x3.fwd", shape, flops, nbytes, lambda: F.conv2d(x, w, padding=1))
         xg, wg = x.clone().requires_grad_(), w.clone().requires_grad_()
-
-        def fwdbwd():
-            xg.grad = None
-            wg.grad = None
-            F.conv2d(xg, wg, padding=1).sum().backward()
-
-        report("torch", "conv2d3x3.fwdbwd", shape, 3 * flops, 3 * nbytes, fwdbwd)
+        report("torch", "conv2d3x3.fwdbwd", shape, 3 * flops, 3 * nbytes,
+               lambda: sum_backward(lambda: F.conv2d(xg, wg, padding=1), xg, wg))
+    x = torch.randn(64, 128, 32, 32)
+    gamma, beta = torch.randn(128), torch.randn(128)
     with torch.no_grad():
-        x = torch.randn(64, 128, 32, 32)
-        gamma, beta = torch.ones(128), torch.zeros(128)
         report("torch", "groupnorm", "64x128x32x32g32", 8.0 * x.numel(), 8.0 * x.numel(),
                lambda: F.group_norm(x, 32, gamma, beta, 1e-6))
+    # Forward ~8 flops/element reading x and writing y; backward ~12 reading dy and x and writing dx.
+    xg, gg, bg = (t.clone().requires_grad_() for t in (x, gamma, beta))
+    report("torch", "groupnorm.fwdbwd", "64x128x32x32g32", 20.0 * x.numel(), 20.0 * x.numel(),
+           lambda: sum_backward(lambda: F.group_norm(xg, 32, gg, bg, 1e-6), xg, gg, bg))
+    with torch.no_grad():
         report("torch", "silu", "64x128x32x32", 4.0 * x.numel(), 8.0 * x.numel(), lambda: F.silu(x))
-        x = torch.randn(64, 256, 256)
-        report("torch", "softmax", "64x256x256", 5.0 * x.numel(), 8.0 * x.numel(), lambda: torch.softmax(x, -1))
+        s = torch.randn(64, 256, 256)
+        report("torch", "softmax", "64x256x256", 5.0 * s.numel(), 8.0 * s.numel(), lambda: torch.softmax(s, -1))
         B, T, C = 16, 256, 256
         q, k, v = torch.randn(B, T, C), torch.randn(B, T, C), torch.randn(B, T, C)
         report("torch", "attention", f"{B}x{T}x{C}", 4.0 * B * T * T * C, 4.0 * (4 * B * T * C + 2 * B * T * T),
                lambda: torch.softmax(q @ k.transpose(1, 2) / C ** 0.5, -1) @ v)
+        # Mask generation and the multiply: compare, scale, multiply (3 flops/element), reading x and writing y.
+        report("torch", "dropout", "64x128x32x32p0.2", 3.0 * x.numel(), 8.0 * x.numel(),
+               lambda: F.dropout(x, 0.2, training=True))
+
+
+def sum_backward(forward, *leaves):
+    """forward().sum().backward() from zero gradients, as ZeroGrad before each training step."""
+    for leaf in leaves:
+        leaf.grad = None
+    forward().sum().backward()
 
 
 if __name__ == "__main__":
