@@ -29,6 +29,8 @@ public sealed unsafe partial class CpuBackend
             var d = dst.Span; var s = src.Span;
             if (typeof(TFrom) == typeof(TTo) && sd == 1 && ss == 1)
                 System.Runtime.InteropServices.MemoryMarshal.Cast<TFrom, TTo>(s.Slice(o[1], n)).CopyTo(d.Slice(o[0], n));
+            else if (sd == 1 && ss == 0)
+                d.Slice(o[0], n).Fill(TTo.CreateTruncating(s[o[1]]));   // a broadcast row, e.g. the gradient of a sum
             else
                 for (int i = 0; i < n; i++) d[o[0] + i * sd] = TTo.CreateTruncating(s[o[1] + i * ss]);
         });
