@@ -18,8 +18,10 @@ public static class BufferPool<T> where T : unmanaged
     private static long s_pooledBytes;
     private static long s_rented, s_reused;
 
-    /// <summary>Upper bound on bytes held idle by this pool; arrays returned beyond it are left to the GC.</summary>
-    public static long CapacityBytes { get; set; } = 4L << 30;
+    /// <summary>Upper bound on bytes held idle by this pool; arrays returned beyond it are left to the GC. Default:
+    /// half the memory the GC may use (at least 4 GiB), so a large batch's activations are all reused; a smaller cap
+    /// made every step allocate the overflow afresh and page-fault it in again.</summary>
+    public static long CapacityBytes { get; set; } = Math.Max(4L << 30, GC.GetGCMemoryInfo().TotalAvailableMemoryBytes / 2);
 
     /// <summary>Bytes currently idle in the pool.</summary>
     public static long PooledBytes => Interlocked.Read(ref s_pooledBytes);

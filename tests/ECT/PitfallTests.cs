@@ -27,14 +27,15 @@ public class PitfallTests
     public void Pitfall4_OneSharedNoiseForBothBranches()
     {
         var y = Data.Normal([2, 1, 3, 3], 1); var eps = Data.Normal([2, 1, 3, 3], 2);
-        var inputs = new List<(Tensor X, double[] Sigma)>();
-        DenoiserFn record = (x, sigma, _) => { inputs.Add((x, sigma)); return x * 0.5; };
+        // Values, not tensors: the teacher's tensors are released when its scope closes.
+        var inputs = new List<(double[] X, double[] Sigma)>();
+        DenoiserFn record = (x, sigma, _) => { inputs.Add((x.ToDoubleArray(), sigma)); return x * 0.5; };
         EctLoss.Compute(record, y, [2.0, 3.0], [1.0, 1.5], eps, new Rng(0));
         Assert.That(inputs, Has.Count.EqualTo(2));
         for (int k = 0; k < 2; k++)
         {
             var sigma = Tensor.FromArray(inputs[k].Sigma, 2, 1, 1, 1);
-            Assertions.Close(inputs[k].X - sigma * eps, y, 0, 1e-14, $"pass {k}: x − σ·ε = y");
+            Assertions.Close(Tensor.FromArray(inputs[k].X, 2, 1, 3, 3) - sigma * eps, y, 0, 1e-14, $"pass {k}: x − σ·ε = y");
         }
     }
 

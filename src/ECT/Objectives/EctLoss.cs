@@ -35,19 +35,22 @@ public static class EctLoss
             throw new ArgumentException($"EctLoss: {t.Length} values of t and {r.Length} of r for a batch of {b}");
         Tensor Column(IEnumerable<double> values) => PerImage.Column(values, y.DType);
 
-        var teacherRng = dropoutRng.Fork();                 // captured before the student draws its masks
-        var student = denoise(y + Column(t) * noise, t, dropoutRng);
-
+        // The teacher runs first, in a scope of its own that keeps only the target: its activations (a whole forward
+        // pass) go back to the pool before the student's forward and backward, instead of living to the step's end.
+        // It replays the dropout masks the student is about to draw from the same state (a fork, so order is free).
+        var teacherRng = dropoutRng.Fork();
         Tensor target = y;
         if (r.Max() > 0)
         {
             var rSafe = r.Select((ri, i) => ri > 0 ? ri : t[i]).ToArray();
+            using var teacherScope = TensorScope.Begin();
             using (GradMode.NoGrad())
             {
                 var teacher = denoise(y + Column(rSafe) * noise, rSafe, teacherRng).NanToNum(0, float.MaxValue, float.MinValue);
-                target = TensorOps.Where(Column(r.Select(ri => ri > 0 ? 1.0 : 0.0)), teacher, y);
+                target = teacherScope.Keep(TensorOps.Where(Column(r.Select(ri => ri > 0 ? 1.0 : 0.0)), teacher, y));
             }
         }
+        var student = denoise(y + Column(t) * noise, t, dropoutRng);
 
         var squared = (student - target).Square().Sum([1, 2, 3]);            // ‖Δ_i‖², [B]
         var norm = c > 0 ? (squared + c * c).Sqrt() - c : squared.Maximum(NormFloor).Sqrt();
