@@ -192,6 +192,12 @@ internal static unsafe class DirectConv
         for (int ch = 0; ch < channels; ch++, source += plane)
         for (int t = 0; t < taps; t++, a += MR)
         {
+            if (System.Runtime.Intrinsics.X86.Sse.IsSupported)
+            {
+                // Bring the next channel's copy of this tap's 32 inputs into L1 while this one computes.
+                System.Runtime.Intrinsics.X86.Sse.Prefetch0(source + plane + offsets[t]);
+                System.Runtime.Intrinsics.X86.Sse.Prefetch0(source + plane + offsets[t] + 16);
+            }
             float* b = source + offsets[t];
             var b0 = Vector512.Load(b);
             var b1 = Vector512.Load(b + 16);
