@@ -23,6 +23,9 @@ public sealed class Node : IGraphNode
     public int[] OutputShape { get; }
     public bool IsReleased => _backward is null;
 
+    /// <summary>The backward closure's captured state (null once released), for <see cref="GraphExport"/>.</summary>
+    internal object? BackwardTarget => _backward?.Target;
+
     internal Tensor?[] Backward(Tensor gradient)
     {
         if (_backward is null)

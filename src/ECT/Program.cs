@@ -7,6 +7,7 @@ root.Subcommands.Add(InfoCommand.Create());
 root.Subcommands.Add(TrainCommand.Create());
 root.Subcommands.Add(SampleCommand.Create());
 root.Subcommands.Add(BenchCommand.Create());
+root.Subcommands.Add(GraphCommand.Create());
 
 try
 {
