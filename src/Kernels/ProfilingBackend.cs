@@ -45,6 +45,7 @@ public sealed class ProfilingBackend(ITensorBackend inner) : ITensorBackend
     public void Copy(Tensor source, Tensor destination) => Time("Copy", () => inner.Copy(source, destination));
     public void Fill(Tensor destination, double value) => Time("Fill", () => inner.Fill(destination, value));
     public Tensor Unary(UnaryOp op, Tensor x) => Time($"Unary.{op}", () => inner.Unary(op, x));
+    public Tensor SiluBackward(Tensor x, Tensor dy) => Time("SiluBackward", () => inner.SiluBackward(x, dy));
     public Tensor Binary(BinaryOp op, Tensor x, Tensor y) => Time($"Binary.{op}", () => inner.Binary(op, x, y));
     public Tensor BinaryScalar(BinaryOp op, Tensor x, double s, bool scalarFirst = false) =>
         Time($"BinaryScalar.{op}", () => inner.BinaryScalar(op, x, s, scalarFirst));

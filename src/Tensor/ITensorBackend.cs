@@ -54,6 +54,9 @@ public interface ITensorBackend
 
     Tensor Unary(UnaryOp op, Tensor x);
 
+    /// <summary>dL/dx of SiLU in one pass: dy·σ(x)·(1 + x·(1 − σ(x))); x and dy have the same shape.</summary>
+    Tensor SiluBackward(Tensor x, Tensor dy);
+
     /// <summary>x op y with NumPy broadcasting.</summary>
     Tensor Binary(BinaryOp op, Tensor x, Tensor y);
 

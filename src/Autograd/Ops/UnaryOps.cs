@@ -1,7 +1,8 @@
 namespace Ect.Autograd;
 
 // Elementwise functions of one tensor. Each backward rule is the derivative written with the same differentiable ops,
-// so a backward pass recorded with createGraph can itself be differentiated.
+// so a backward pass recorded with createGraph can itself be differentiated. SiLU, which the U-Net runs on every
+// activation, also has a one-pass backward primitive; it is used when the backward pass is not itself recorded.
 public static partial class TensorOps
 {
     private static Tensor Unary(UnaryOp op, Tensor x, Func<Tensor, Tensor, Tensor> backward)
@@ -40,6 +41,8 @@ public static partial class TensorOps
     /// <summary>SiLU (swish): x·σ(x). d/dx = σ(x)·(1 + x·(1 − σ(x))).</summary>
     public static Tensor Silu(this Tensor x) => Unary(UnaryOp.Silu, x, (dy, _) =>
     {
+        // Grad mode is on inside a backward pass only with createGraph: then the rule must be differentiable.
+        if (!GradMode.IsEnabled) return Backends.For(x).SiluBackward(x, dy);
         var s = x.Sigmoid();
         return dy * s * (1.0 + x * (1.0 - s));
     });

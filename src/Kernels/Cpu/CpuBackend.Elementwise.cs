@@ -1,7 +1,7 @@
 namespace Ect.Kernels.Cpu;
 
 // Elementwise ops. Contiguous data goes through TensorPrimitives (vectorized, AVX-512 where present) in per-core
-// chunks; broadcast binary ops pick a span-span, span-scalar or scalar-span primitive per merged row, and fall back
+// chunks, except float32 exp, σ and SiLU, which FastMath computes in one pass at memory speed; broadcast binary ops pick a span-span, span-scalar or scalar-span primitive per merged row, and fall back
 // to a scalar strided loop only for rows that are strided in memory.
 public sealed unsafe partial class CpuBackend
 {
@@ -31,6 +31,7 @@ public sealed unsafe partial class CpuBackend
         switch (op)
         {
             case UnaryOp.Neg: TensorPrimitives.Negate(s, d); break;
+            case UnaryOp.Exp when typeof(T) == typeof(float): FastMath.Exp(AsFloats(s), AsFloats(d)); break;
             case UnaryOp.Exp: TensorPrimitives.Exp(s, d); break;
             case UnaryOp.Log: TensorPrimitives.Log(s, d); break;
             case UnaryOp.Sqrt: TensorPrimitives.Sqrt(s, d); break;
@@ -39,11 +40,9 @@ public sealed unsafe partial class CpuBackend
             case UnaryOp.Sin: TensorPrimitives.Sin(s, d); break;
             case UnaryOp.Cos: TensorPrimitives.Cos(s, d); break;
             case UnaryOp.Tanh: TensorPrimitives.Tanh(s, d); break;
+            case UnaryOp.Sigmoid when typeof(T) == typeof(float): FastMath.Sigmoid(AsFloats(s), AsFloats(d)); break;
             case UnaryOp.Sigmoid: TensorPrimitives.Sigmoid(s, d); break;
-            case UnaryOp.Silu:
-                TensorPrimitives.Sigmoid(s, d);
-                TensorPrimitives.Multiply(s, d, d);
-                break;
+            case UnaryOp.Silu: AffineSilu(s, T.One, T.Zero, d); break;
             case UnaryOp.Relu: TensorPrimitives.Max(s, T.Zero, d); break;
             case UnaryOp.Abs: TensorPrimitives.Abs(s, d); break;
             case UnaryOp.Square: TensorPrimitives.Multiply(s, s, d); break;
