@@ -114,7 +114,7 @@ public sealed unsafe partial class CpuBackend
             case BinaryOp.Pow: TensorPrimitives.Pow(x, y, d); break;
             case BinaryOp.Maximum: TensorPrimitives.Max(x, y, d); break;
             case BinaryOp.Minimum: TensorPrimitives.Min(x, y, d); break;
-            default: for (int i = 0; i < d.Length; i++) d[i] = Apply(op, x[i], y[i]); break;
+            default: Compare(op, x, y, default, default, d); break;
         }
     }
 
@@ -129,7 +129,7 @@ public sealed unsafe partial class CpuBackend
             case BinaryOp.Pow: TensorPrimitives.Pow(x, y, d); break;
             case BinaryOp.Maximum: TensorPrimitives.Max(x, y, d); break;
             case BinaryOp.Minimum: TensorPrimitives.Min(x, y, d); break;
-            default: for (int i = 0; i < d.Length; i++) d[i] = Apply(op, x[i], y); break;
+            default: Compare(op, x, default, default, y, d); break;
         }
     }
 
@@ -144,8 +144,36 @@ public sealed unsafe partial class CpuBackend
             case BinaryOp.Pow: TensorPrimitives.Pow(x, y, d); break;
             case BinaryOp.Maximum: TensorPrimitives.Max(y, x, d); break;
             case BinaryOp.Minimum: TensorPrimitives.Min(y, x, d); break;
-            default: for (int i = 0; i < d.Length; i++) d[i] = Apply(op, x, y[i]); break;
+            default: Compare(op, default, y, x, default, d); break;
         }
+    }
+
+    /// <summary>
+    /// Greater/Less/Equal as 1 or 0 in SIMD lanes (TensorPrimitives has no comparison that yields numbers; the dropout
+    /// mask is one per U-Net block and step). An empty span stands for the scalar beside it. NaN compares false, as in
+    /// <see cref="Apply{T}"/>.
+    /// </summary>
+    private static void Compare<T>(BinaryOp op, ReadOnlySpan<T> x, ReadOnlySpan<T> y, T xScalar, T yScalar, Span<T> d)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        if (op is not (BinaryOp.Greater or BinaryOp.Less or BinaryOp.Equal))
+            throw new ArgumentOutOfRangeException(nameof(op), op, "unknown binary op");
+        bool xSpan = !x.IsEmpty, ySpan = !y.IsEmpty;
+        var one = Vector<T>.One; var xs = new Vector<T>(xScalar); var ys = new Vector<T>(yScalar);
+        int i = 0, width = Vector<T>.Count;
+        for (; i <= d.Length - width; i += width)
+        {
+            var a = xSpan ? new Vector<T>(x[i..]) : xs;
+            var b = ySpan ? new Vector<T>(y[i..]) : ys;
+            var mask = op switch
+            {
+                BinaryOp.Greater => Vector.GreaterThan(a, b),
+                BinaryOp.Less => Vector.LessThan(a, b),
+                _ => Vector.Equals(a, b),
+            };
+            Vector.BitwiseAnd(mask, one).CopyTo(d[i..]);   // all-ones lanes keep 1's bits, zero lanes give +0
+        }
+        for (; i < d.Length; i++) d[i] = Apply(op, xSpan ? x[i] : xScalar, ySpan ? y[i] : yScalar);
     }
 
     /// <summary>The scalar definition of every binary op; the SIMD paths above must agree with it.</summary>
