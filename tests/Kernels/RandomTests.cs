@@ -15,6 +15,23 @@ public class RandomTests
         Assert.That(Philox.Block(c0, c1, c2, c3, k0, k1), Is.EqualTo((r0, r1, r2, r3)));
 
     [Test]
+    public void VectorizedFloat32UniformsEqualTheBlockDefinition(
+        [Values(0ul, 1ul, 2ul, 3ul, 4ul * 1000 + 7, (0x1_0000_0000ul - 5) * 4 + 1)] ulong start, [Values(127, 128, 300)] int length)
+    {
+        // The last start makes the 64-bit block counter carry into its high word inside one 16-block vector.
+        const ulong seed = 0x0123_4567_89AB_CDEFul;
+        var got = new float[length];
+        Philox.Uniform<float>(got, seed, start);
+        for (int i = 0; i < length; i++)
+        {
+            ulong p = start + (ulong)i;
+            var (w0, w1, w2, w3) = Philox.Block(seed, p >> 2);
+            uint w = (p & 3) switch { 0 => w0, 1 => w1, 2 => w2, _ => w3 };
+            Assert.That(got[i], Is.EqualTo((float)((w >> 8) / 16777216.0)), $"number {p}");
+        }
+    }
+
+    [Test]
     public void ElementDependsOnlyOnSeedOffsetAndIndex()
     {
         var whole = TensorOps.RandomNormal([1000], new Rng(42), DType.Float64).ToDoubleArray();
