@@ -78,3 +78,39 @@ public abstract class KernelBench : IDisposable
         _inputs.Clear();
     }
 }
+
+/// <summary>
+/// An op of one tensor (SiLU, softmax), timed forward alone and forward + backward. Subclasses name the op, the shape
+/// and the flops per element of each direction; bytes count x read and y written forward, and x (or y), dy read and
+/// dx written backward.
+/// </summary>
+public abstract class OneTensorOpBench : KernelBench
+{
+    private Tensor _x = null!, _xLeaf = null!;
+
+    protected abstract int[] Shape { get; }
+
+    protected abstract double ForwardFlopsPerElement { get; }
+
+    protected abstract double BackwardFlopsPerElement { get; }
+
+    protected abstract Tensor Apply(Tensor x);
+
+    public override string ShapeLabel => string.Join('x', Shape);
+
+    protected override void CreateInputs()
+    {
+        _x = RandomInput(Shape);
+        _xLeaf = Leaf(_x);
+    }
+
+    public override Work WorkOf(string benchmark) => benchmark == nameof(ForwardBackward)
+        ? Work.Elementwise(Shape, ForwardFlopsPerElement + BackwardFlopsPerElement, 2 + 3)
+        : Work.Elementwise(Shape, ForwardFlopsPerElement, 2);
+
+    [Benchmark]
+    public void Forward() => Apply(_x).Dispose();
+
+    [Benchmark]
+    public void ForwardBackward() => SumBackward(() => Apply(_xLeaf));
+}

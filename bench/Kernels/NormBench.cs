@@ -40,22 +40,19 @@ public class GroupNormBench : KernelBench
 }
 
 /// <summary>
-/// Softmax over the last axis of [64, 256, 256] (attention scores at 16×16 with 256 tokens).
+/// Softmax over the last axis of [64, 256, 256] (attention scores at 16×16 with 256 tokens), forward alone and
+/// forward + backward.
 /// <c>dotnet run -c Release --project bench -- --filter '*SoftmaxBench*'</c>
 /// </summary>
-public class SoftmaxBench : KernelBench
+public class SoftmaxBench : OneTensorOpBench
 {
-    private static readonly int[] s_shape = [64, 256, 256];
+    protected override int[] Shape => [64, 256, 256];
 
-    private Tensor _x = null!;
+    // max, subtract, exp, sum, divide: 5 flops per element (exp counted as one). Backward: Σ dy·y, then
+    // y·(dy − Σ): 4 flops.
+    protected override double ForwardFlopsPerElement => 5;
 
-    public override string ShapeLabel => string.Join('x', s_shape);
+    protected override double BackwardFlopsPerElement => 4;
 
-    protected override void CreateInputs() => _x = RandomInput(s_shape);
-
-    // max, subtract, exp, sum, divide: 5 flops per element (exp counted as one), reading x and writing y.
-    public override Work WorkOf(string benchmark) => Work.Elementwise(s_shape, 5, 2);
-
-    [Benchmark]
-    public void Forward() => _x.Softmax(-1).Dispose();
+    protected override Tensor Apply(Tensor x) => x.Softmax(-1);
 }

@@ -3,22 +3,19 @@ using BenchmarkDotNet.Attributes;
 namespace Ect.Bench.Kernels;
 
 /// <summary>
-/// SiLU, x·σ(x), over a 32×32 U-Net activation (batch 64, 128 channels): memory-bound, so watch GB/s.
+/// SiLU, x·σ(x), over a 32×32 U-Net activation (batch 64, 128 channels), forward alone and forward + backward:
+/// memory-bound, so watch GB/s.
 /// <c>dotnet run -c Release --project bench -- --filter '*SiluBench*'</c>
 /// </summary>
-public class SiluBench : KernelBench
+public class SiluBench : OneTensorOpBench
 {
-    private static readonly int[] s_shape = [64, 128, 32, 32];
+    protected override int[] Shape => [64, 128, 32, 32];
 
-    private Tensor _x = null!;
+    // negate, exp, add one, divide: 4 flops per element (exp counted as one). Backward: σ again and
+    // dy·σ·(1 + x·(1 − σ)), ~8 flops.
+    protected override double ForwardFlopsPerElement => 4;
 
-    public override string ShapeLabel => string.Join('x', s_shape);
+    protected override double BackwardFlopsPerElement => 8;
 
-    protected override void CreateInputs() => _x = RandomInput(s_shape);
-
-    // negate, exp, add one, divide: 4 flops per element (exp counted as one), reading x and writing y.
-    public override Work WorkOf(string benchmark) => Work.Elementwise(s_shape, 4, 2);
-
-    [Benchmark]
-    public void Forward() => _x.Silu().Dispose();
+    protected override Tensor Apply(Tensor x) => x.Silu();
 }

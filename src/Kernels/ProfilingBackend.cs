@@ -54,6 +54,7 @@ public sealed class ProfilingBackend(ITensorBackend inner) : ITensorBackend
     public Tensor NanToNum(Tensor x, double nan, double posInf, double negInf) => Time("NanToNum", () => inner.NanToNum(x, nan, posInf, negInf));
     public Tensor Reduce(ReduceOp op, Tensor x, int[] axes, bool keepDims) => Time($"Reduce.{op}", () => inner.Reduce(op, x, axes, keepDims));
     public Tensor Softmax(Tensor x, int axis) => Time("Softmax", () => inner.Softmax(x, axis));
+    public Tensor SoftmaxBackward(Tensor y, Tensor dy, int axis) => Time("SoftmaxBackward", () => inner.SoftmaxBackward(y, dy, axis));
     public Tensor MatMul(Tensor a, Tensor b, bool transposeA = false, bool transposeB = false) =>
         Time("MatMul", () => inner.MatMul(a, b, transposeA, transposeB));
     public Tensor Conv2d(Tensor x, Tensor w, Tensor? bias, Conv2dGeometry geometry) => Time("Conv2d", () => inner.Conv2d(x, w, bias, geometry));

@@ -79,6 +79,10 @@ public interface ITensorBackend
     /// <summary>exp(x − max) / Σ exp(x − max) along <paramref name="axis"/>.</summary>
     Tensor Softmax(Tensor x, int axis);
 
+    /// <summary>dL/dx of Softmax from its output y in one pass per row: y·(dy − Σ(dy·y)) along
+    /// <paramref name="axis"/>; y and dy have the same shape.</summary>
+    Tensor SoftmaxBackward(Tensor y, Tensor dy, int axis);
+
     /// <summary>Batched a·b: a is [..., M, K] (or [..., K, M] if transposeA), b is [..., K, N] (or [..., N, K]);
     /// batch axes broadcast. Result [..., M, N].</summary>
     Tensor MatMul(Tensor a, Tensor b, bool transposeA = false, bool transposeB = false);

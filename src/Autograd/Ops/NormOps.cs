@@ -28,11 +28,15 @@ public static partial class TensorOps
         });
     }
 
-    /// <summary>softmax along <paramref name="axis"/>, max-subtracted. d x = y·(dy − Σ(dy·y)) along the axis.</summary>
+    /// <summary>softmax along <paramref name="axis"/>, max-subtracted. dx = y·(dy − Σ(dy·y)) along the axis.</summary>
     public static Tensor Softmax(this Tensor x, int axis = -1)
     {
         int a = Check.Axis("Softmax", axis, x.Rank);
-        var y = Backends.For(x).Softmax(x, a);
-        return Graph.Record(y, "Softmax", [x], dy => [y * (dy - (dy * y).Sum([a], keepDims: true))]);
+        var backend = Backends.For(x);
+        var y = backend.Softmax(x, a);
+        // The one-pass primitive, unless the backward pass is itself recorded (createGraph turns grad mode on inside
+        // it): then the rule must be built from differentiable ops.
+        return Graph.Record(y, "Softmax", [x], dy =>
+            [GradMode.IsEnabled ? y * (dy - (dy * y).Sum([a], keepDims: true)) : backend.SoftmaxBackward(y, dy, a)]);
     }
 }

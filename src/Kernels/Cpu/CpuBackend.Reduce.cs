@@ -1,6 +1,6 @@
 namespace Ect.Kernels.Cpu;
 
-// Reductions and softmax. A reduction is an accumulation of x into an output that is broadcast back to x's shape
+// Reductions. A reduction is an accumulation of x into an output that is broadcast back to x's shape
 // with stride 0 on the reduced axes; walking x row by row, a reduced innermost axis becomes a vector sum (max) of
 // the row, and a kept innermost axis becomes a vector add (max) of the row into the output row.
 public sealed unsafe partial class CpuBackend
@@ -59,43 +59,6 @@ public sealed unsafe partial class CpuBackend
         var squeezed = x.Shape.Where((_, i) => !reduced[i]).ToArray();
         var result = View.TryReshape(output, squeezed)!;
         output.Dispose();
-        return result;
-    }
-
-    public Tensor Softmax(Tensor x, int axis) =>
-        x.DType == DType.Float32 ? Softmax<float>(x, axis) : Softmax<double>(x, axis);
-
-    private Tensor Softmax<T>(Tensor x, int axis) where T : unmanaged, IBinaryFloatingPointIeee754<T>
-    {
-        // Bring the axis last so every softmax is over one contiguous row, then put the axes back.
-        int last = x.Rank - 1;
-        bool moved = axis != last;
-        var order = View.SwapAxesOrder(x.Rank, axis, last);
-        var permuted = moved ? View.Permute(x, order) : x;
-        var input = Dense(permuted);
-        var y = Empty(input.Shape.AsSpan(), x.DType);
-        int n = x.Shape[axis], offset = input.Offset;
-        long rowCount = n == 0 ? 0 : x.Count / n;
-        var src = (HostStorage<T>)input.Storage; var dst = (HostStorage<T>)y.Storage;
-        Threads.For(rowCount, n * 8L, (from, to) =>
-        {
-            for (long r = from; r < to; r++)
-            {
-                var s = (ReadOnlySpan<T>)src.Span.Slice(offset + (int)(r * n), n);
-                var d = dst.Span.Slice((int)(r * n), n);
-                T max = TensorPrimitives.Max(s);             // subtract the max: exp never overflows
-                TensorPrimitives.Subtract(s, max, d);
-                TensorPrimitives.Exp(d, d);
-                TensorPrimitives.Multiply(d, T.One / TensorPrimitives.Sum((ReadOnlySpan<T>)d), d);
-            }
-        });
-        DisposeIfCopy(input, permuted);
-        if (moved) permuted.Dispose();
-        if (!moved) return y;
-        var back = View.Permute(y, order); // the swap is its own inverse
-        y.Dispose();
-        var result = Dense(back);
-        if (!ReferenceEquals(result, back)) back.Dispose();
         return result;
     }
 }
