@@ -22,7 +22,8 @@ public static class QuickBench
             Report(new Conv3x3Bench { Shape = shape },
                 ("conv2d3x3.fwd", nameof(Conv3x3Bench.Forward)), ("conv2d3x3.dgrad", nameof(Conv3x3Bench.InputGradient)),
                 ("conv2d3x3.wgrad", nameof(Conv3x3Bench.WeightGradient)), ("conv2d3x3.fwdbwd", nameof(Conv3x3Bench.ForwardBackward)));
-        Report(new GroupNormBench(), ("groupnorm", nameof(GroupNormBench.Forward)), ("groupnorm.fwdbwd", nameof(GroupNormBench.ForwardBackward)));
+        Report(new GroupNormBench(), ("groupnorm", nameof(GroupNormBench.Forward)), ("groupnorm.fwdbwd", nameof(GroupNormBench.ForwardBackward)),
+            ("groupnormsilu", nameof(GroupNormBench.SiluForward)), ("groupnormsilu.fwdbwd", nameof(GroupNormBench.SiluForwardBackward)));
         Report(new SiluBench(), ("silu", nameof(SiluBench.Forward)), ("silu.fwdbwd", nameof(SiluBench.ForwardBackward)));
         Report(new SoftmaxBench(), ("softmax", nameof(SoftmaxBench.Forward)), ("softmax.fwdbwd", nameof(SoftmaxBench.ForwardBackward)));
         Report(new AttentionBench(), ("attention", nameof(AttentionBench.Forward)));

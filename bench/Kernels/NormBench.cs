@@ -4,7 +4,8 @@ namespace Ect.Bench.Kernels;
 
 /// <summary>
 /// GroupNorm with affine γ, β as the U-Net's 32×32 blocks use it (128 channels, 32 groups, batch 64), forward alone
-/// and forward + backward (gradients of x, γ and β). Both are memory-bound: the figure to watch is GB/s.
+/// and forward + backward (gradients of x, γ and β), plain and fused with the SiLU that follows it in every block.
+/// All are memory-bound: the figure to watch is GB/s.
 /// <c>dotnet run -c Release --project bench -- --filter '*GroupNormBench*'</c>
 /// </summary>
 public class GroupNormBench : KernelBench
@@ -27,16 +28,27 @@ public class GroupNormBench : KernelBench
     }
 
     // Per element, forward: mean, variance, normalise, scale and shift ≈ 8 flops, reading x and writing y.
-    // Backward: dx from dy, x and the two per-group sums ≈ 12 flops, reading dy and x and writing dx.
-    public override Work WorkOf(string benchmark) => benchmark == nameof(ForwardBackward)
-        ? Work.Elementwise(s_shape, 8 + 12, 2 + 3)
-        : Work.Elementwise(s_shape, 8, 2);
+    // Backward: dx from dy, x and the two per-group sums ≈ 12 flops, reading dy and x and writing dx. The fused SiLU
+    // adds its 4 flops forward and 8 backward, and no traffic.
+    public override Work WorkOf(string benchmark) => benchmark switch
+    {
+        nameof(ForwardBackward) => Work.Elementwise(s_shape, 8 + 12, 2 + 3),
+        nameof(SiluForward) => Work.Elementwise(s_shape, 8 + 4, 2),
+        nameof(SiluForwardBackward) => Work.Elementwise(s_shape, 8 + 12 + 4 + 8, 2 + 3),
+        _ => Work.Elementwise(s_shape, 8, 2),
+    };
 
     [Benchmark]
     public void Forward() => _x.GroupNorm(Groups, _gamma, _beta, 1e-6).Dispose();
 
     [Benchmark]
     public void ForwardBackward() => SumBackward(() => _xLeaf.GroupNorm(Groups, _gammaLeaf, _betaLeaf, 1e-6));
+
+    [Benchmark]
+    public void SiluForward() => _x.GroupNormSilu(Groups, _gamma, _beta, 1e-6).Dispose();
+
+    [Benchmark]
+    public void SiluForwardBackward() => SumBackward(() => _xLeaf.GroupNormSilu(Groups, _gammaLeaf, _betaLeaf, 1e-6));
 }
 
 /// <summary>

@@ -77,6 +77,10 @@ public sealed class ProfilingBackend(ITensorBackend inner) : ITensorBackend
         Time("GroupNorm", () => inner.GroupNorm(x, gamma, beta, groups, eps));
     public (Tensor Dx, Tensor? DGamma, Tensor? DBeta) GroupNormBackward(Tensor dy, Tensor x, Tensor? gamma, Tensor mean, Tensor rstd, int groups) =>
         Time("GroupNormBackward", () => inner.GroupNormBackward(dy, x, gamma, mean, rstd, groups));
+    public (Tensor Y, Tensor Mean, Tensor Rstd) GroupNormSilu(Tensor x, Tensor? gamma, Tensor? beta, int groups, double eps) =>
+        Time("GroupNormSilu", () => inner.GroupNormSilu(x, gamma, beta, groups, eps));
+    public (Tensor Dx, Tensor? DGamma, Tensor? DBeta) GroupNormSiluBackward(Tensor dy, Tensor x, Tensor? gamma, Tensor? beta, Tensor mean, Tensor rstd, int groups) =>
+        Time("GroupNormSiluBackward", () => inner.GroupNormSiluBackward(dy, x, gamma, beta, mean, rstd, groups));
     public void FillUniform(Tensor destination, ulong seed, ulong offset) => Time("FillUniform", () => inner.FillUniform(destination, seed, offset));
     public void FillNormal(Tensor destination, ulong seed, ulong offset) => Time("FillNormal", () => inner.FillNormal(destination, seed, offset));
 }

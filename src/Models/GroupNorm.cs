@@ -20,4 +20,8 @@ public sealed class GroupNorm : Module
     }
 
     public Tensor Forward(Tensor x) => x.GroupNorm(Groups, Weight, Bias, Eps);
+
+    /// <summary>SiLU(Forward(x)) as one fused op (the same values up to float32 rounding, and no saved
+    /// normalised activation).</summary>
+    public Tensor ForwardSilu(Tensor x) => x.GroupNormSilu(Groups, Weight, Bias, Eps);
 }

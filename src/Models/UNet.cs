@@ -105,8 +105,8 @@ public sealed class UNet : Module
         {
             switch (module)
             {
-                case GroupNorm norm: tmp = norm.Forward(x); break;
-                case Conv2d conv: x = conv.Forward(tmp!.Silu()); break;
+                case GroupNorm norm: tmp = norm.ForwardSilu(x); break;   // aux_norm, then SiLU, feeding aux_conv
+                case Conv2d conv: x = conv.Forward(tmp!); break;
                 case UNetBlock block:
                     if (x.Dim(1) != block.InChannels) x = TensorOps.Concat([x, skips.Pop()], 1);
                     x = block.Forward(x, emb, dropoutRng);

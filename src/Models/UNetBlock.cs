@@ -9,6 +9,7 @@ namespace Ect.Models;
 ///   x = (h + skip(x)) / √2           (skip = 1×1 conv, resampling first, when channels change or up/down)
 ///   if attention: x = (proj(attn(norm2(x))) + x) / √2, one head, softmax over key positions.
 /// Parameter names follow the reference: norm0, conv0, affine, norm1, conv1, skip, norm2, qkv, proj.
+/// Each SiLU(norm(·)) runs as one fused GroupNormSilu op (same parameters, same values up to float32 rounding).
 /// </summary>
 public sealed class UNetBlock : Module
 {
@@ -50,8 +51,8 @@ public sealed class UNetBlock : Module
     /// <paramref name="dropoutRng"/> in training mode (pass a forked Rng to replay the same mask).</summary>
     public Tensor Forward(Tensor x, Tensor emb, Rng? dropoutRng)
     {
-        var h = _conv0.Forward(_norm0.Forward(x).Silu());
-        h = _norm1.Forward(h + _affine.Forward(emb).Unsqueeze(2).Unsqueeze(3)).Silu();
+        var h = _conv0.Forward(_norm0.ForwardSilu(x));
+        h = _norm1.ForwardSilu(h + _affine.Forward(emb).Unsqueeze(2).Unsqueeze(3));
         if (IsTraining && DropoutRate > 0 && dropoutRng is not null) h = h.Dropout(DropoutRate, dropoutRng);
         h = _conv1.Forward(h);
         x = (h + (_skip?.Forward(x) ?? x)) * SkipScale;

@@ -110,6 +110,14 @@ public interface ITensorBackend
     /// <summary>Gradients of GroupNorm: dx always, dγ and dβ when γ was given.</summary>
     (Tensor Dx, Tensor? DGamma, Tensor? DBeta) GroupNormBackward(Tensor dy, Tensor x, Tensor? gamma, Tensor mean, Tensor rstd, int groups);
 
+    /// <summary>SiLU(GroupNorm(x)) fused: the statistics pass, then one pass that writes the activation (the U-Net
+    /// applies SiLU after every GroupNorm but one). Returns the same mean and rstd as GroupNorm.</summary>
+    (Tensor Y, Tensor Mean, Tensor Rstd) GroupNormSilu(Tensor x, Tensor? gamma, Tensor? beta, int groups, double eps);
+
+    /// <summary>Gradients of GroupNormSilu. Recomputes GroupNorm(x) from x, mean and rstd (no saved activation), then
+    /// applies SiLU′ inside the GroupNorm backward: dx always, dγ and dβ when γ was given.</summary>
+    (Tensor Dx, Tensor? DGamma, Tensor? DBeta) GroupNormSiluBackward(Tensor dy, Tensor x, Tensor? gamma, Tensor? beta, Tensor mean, Tensor rstd, int groups);
+
     /// <summary>Fills with U[0, 1) numbers: element i uses counter (offset + i) of the (seed) Philox stream.</summary>
     void FillUniform(Tensor destination, ulong seed, ulong offset);
 

@@ -89,6 +89,8 @@ public class GradCheckTests
         yield return new("Upsample2x", x => x[0].Upsample2x(), () => [Strided(102, 1, 2, 3, 2)]);
         yield return new("GroupNorm affine", x => x[0].GroupNorm(2, x[1], x[2], 1e-6), () => [N(103, 2, 4, 3, 2), N(104, 4), N(105, 4)]);
         yield return new("GroupNorm plain strided", x => x[0].GroupNorm(3, eps: 1e-6), () => [Strided(106, 2, 3, 2, 4)]);
+        yield return new("GroupNormSilu affine", x => x[0].GroupNormSilu(2, x[1], x[2], 1e-6), () => [N(114, 2, 4, 3, 2), N(115, 4), N(116, 4)]);
+        yield return new("GroupNormSilu plain strided", x => x[0].GroupNormSilu(3, eps: 1e-6), () => [Strided(117, 2, 3, 2, 4)]);
         yield return new("Dropout replayed mask", x => { var rng = new Rng(9); return x[0].Dropout(0.3, rng); }, () => [N(107, 4, 5)]);
         // A composite the U-Net uses: GroupNorm → SiLU → conv, plus a residual.
         yield return new("Block composite", x => (x[0].GroupNorm(2, x[1], x[2], 1e-6).Silu().Conv2d(x[3], null, 1, 1) + x[0]) * (1 / Math.Sqrt(2)),

@@ -1,109 +1,165 @@
 namespace Ect.Kernels.Cpu;
 
-// Group normalisation (Wu & He 2018) as EDM uses it: biased variance, eps inside the root, per-channel affine.
-// One (sample, group) block is contiguous in NCHW, so every step below is a vector op over a contiguous span.
+// Group normalisation (Wu & He 2018) as EDM uses it: biased variance, eps inside the root, per-channel affine, and the
+// fused GroupNorm+SiLU that every U-Net block applies. One (sample, group) block is contiguous in NCHW: it is read from
+// memory once and the further passes over it hit the cache, so each direction moves each tensor once. The fused op's
+// backward recomputes GroupNorm(x) from x, mean and rstd rather than keeping the normalised activation alive.
 public sealed unsafe partial class CpuBackend
 {
     public (Tensor Y, Tensor Mean, Tensor Rstd) GroupNorm(Tensor x, Tensor? gamma, Tensor? beta, int groups, double eps) =>
-        x.DType == DType.Float32 ? GroupNorm<float>(x, gamma, beta, groups, eps) : GroupNorm<double>(x, gamma, beta, groups, eps);
+        x.DType == DType.Float32 ? GroupNorm<float>(x, gamma, beta, groups, eps, silu: false) : GroupNorm<double>(x, gamma, beta, groups, eps, silu: false);
 
-    private (Tensor, Tensor, Tensor) GroupNorm<T>(Tensor x, Tensor? gamma, Tensor? beta, int groups, double eps) where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    public (Tensor Y, Tensor Mean, Tensor Rstd) GroupNormSilu(Tensor x, Tensor? gamma, Tensor? beta, int groups, double eps) =>
+        x.DType == DType.Float32 ? GroupNorm<float>(x, gamma, beta, groups, eps, silu: true) : GroupNorm<double>(x, gamma, beta, groups, eps, silu: true);
+
+    public (Tensor Dx, Tensor? DGamma, Tensor? DBeta) GroupNormBackward(Tensor dy, Tensor x, Tensor? gamma, Tensor mean, Tensor rstd, int groups) =>
+        x.DType == DType.Float32
+            ? GroupNormBackward<float>(dy, x, gamma, null, mean, rstd, groups, silu: false)
+            : GroupNormBackward<double>(dy, x, gamma, null, mean, rstd, groups, silu: false);
+
+    public (Tensor Dx, Tensor? DGamma, Tensor? DBeta) GroupNormSiluBackward(Tensor dy, Tensor x, Tensor? gamma, Tensor? beta, Tensor mean, Tensor rstd, int groups) =>
+        x.DType == DType.Float32
+            ? GroupNormBackward<float>(dy, x, gamma, beta, mean, rstd, groups, silu: true)
+            : GroupNormBackward<double>(dy, x, gamma, beta, mean, rstd, groups, silu: true);
+
+    /// <summary>x [N, C, ...] split into (sample, group) blocks of <c>ChannelsPerGroup</c> planes of <c>Spatial</c>
+    /// elements; item = sample·groups + group.</summary>
+    private readonly record struct GroupLayout(int Samples, int Channels, int Groups)
+    {
+        public int ChannelsPerGroup => Channels / Groups;
+        public int Spatial { get; init; }
+        public int Block => ChannelsPerGroup * Spatial;
+        public long Items => (long)Samples * Groups;
+        public int FirstChannel(long item) => (int)(item % Groups) * ChannelsPerGroup;
+
+        public static GroupLayout Of(Tensor x, int groups) =>
+            new(x.Shape[0], x.Shape[1], groups) { Spatial = (int)(x.Count / Math.Max(1, (long)x.Shape[0] * x.Shape[1])) };
+    }
+
+    /// <summary>γ[c] and β[c] (1 and 0 when absent) straight from their storage: no per-call copies.</summary>
+    private readonly struct ChannelAffine<T>(Tensor? gamma, Tensor? beta) where T : unmanaged, INumberBase<T>
+    {
+        private readonly HostStorage<T>? _gamma = (HostStorage<T>?)gamma?.Storage, _beta = (HostStorage<T>?)beta?.Storage;
+        private readonly int _gammaOffset = gamma?.Offset ?? 0, _gammaStride = gamma?.Strides[0] ?? 0;
+        private readonly int _betaOffset = beta?.Offset ?? 0, _betaStride = beta?.Strides[0] ?? 0;
+
+        public T Gamma(int channel) => _gamma is null ? T.One : _gamma.Span[_gammaOffset + channel * _gammaStride];
+        public T Beta(int channel) => _beta is null ? T.Zero : _beta.Span[_betaOffset + channel * _betaStride];
+    }
+
+    private (Tensor, Tensor, Tensor) GroupNorm<T>(Tensor x, Tensor? gamma, Tensor? beta, int groups, double eps, bool silu)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
         var input = Dense(x);
-        int n = x.Shape[0], c = x.Shape[1], cpg = c / groups, spatial = (int)(x.Count / Math.Max(1, (long)n * c)), block = cpg * spatial;
+        var layout = GroupLayout.Of(x, groups);
+        int block = layout.Block, spatial = layout.Spatial, xo = input.Offset;
         var y = Empty(x.Shape.AsSpan(), x.DType);
-        var mean = Empty([n, groups], x.DType); var rstd = Empty([n, groups], x.DType);
-        T[]? g = gamma is null ? null : gamma.ToDoubleArray().Select(T.CreateTruncating).ToArray();
-        T[]? b = beta is null ? null : beta.ToDoubleArray().Select(T.CreateTruncating).ToArray();
+        var mean = Empty([layout.Samples, groups], x.DType); var rstd = Empty([layout.Samples, groups], x.DType);
+        var affine = new ChannelAffine<T>(gamma, beta);
         var xs = (HostStorage<T>)input.Storage; var ys = (HostStorage<T>)y.Storage;
-        var ms = new T[n * groups]; var rs = new T[n * groups];
-        int xo = input.Offset;
+        var ms = (HostStorage<T>)mean.Storage; var rs = (HostStorage<T>)rstd.Storage;
         T count = T.CreateTruncating(block), epsilon = T.CreateTruncating(eps);
-        Threads.For((long)n * groups, 4L * block, (from, to) =>
+        Threads.For(layout.Items, (silu ? 20L : 6L) * block, (from, to) =>
         {
             for (long item = from; item < to; item++)
             {
-                int start = (int)item * block;
+                int start = (int)item * block, channel0 = layout.FirstChannel(item);
                 var src = (ReadOnlySpan<T>)xs.Span.Slice(xo + start, block);
                 var dst = ys.Span.Slice(start, block);
                 // Two passes (mean, then squared deviations) rather than E[x²] − E[x]², which cancels badly in float32.
                 T mu = TensorPrimitives.Sum(src) / count;
                 TensorPrimitives.Subtract(src, mu, dst);
-                T variance = TensorPrimitives.SumOfSquares((ReadOnlySpan<T>)dst) / count;
-                T r = T.One / T.Sqrt(variance + epsilon);
-                ms[item] = mu; rs[item] = r;
-                TensorPrimitives.Multiply(dst, r, dst);
-                if (g is null && b is null) continue;
-                int channel0 = (int)(item % groups) * cpg;
-                for (int k = 0; k < cpg; k++)
+                T r = T.One / T.Sqrt(TensorPrimitives.SumOfSquares((ReadOnlySpan<T>)dst) / count + epsilon);
+                ms.Span[(int)item] = mu; rs.Span[(int)item] = r;
+                // y = act((x − μ)·(r·γ) + β), plane by plane while the block is still in cache.
+                for (int k = 0; k < layout.ChannelsPerGroup; k++)
                 {
                     var plane = dst.Slice(k * spatial, spatial);
-                    T scale = g is null ? T.One : g[channel0 + k], shift = b is null ? T.Zero : b[channel0 + k];
-                    TensorPrimitives.Multiply(plane, scale, plane);
-                    TensorPrimitives.Add(plane, shift, plane);
+                    T scale = r * affine.Gamma(channel0 + k), shift = affine.Beta(channel0 + k);
+                    if (silu) AffineSilu<T>(plane, scale, shift, plane);
+                    else
+                    {
+                        TensorPrimitives.Multiply(plane, scale, plane);
+                        TensorPrimitives.Add(plane, shift, plane);
+                    }
                 }
             }
         });
-        ms.CopyTo(mean.HostSpan<T>()); rs.CopyTo(rstd.HostSpan<T>());
         DisposeIfCopy(input, x);
         return (y, mean, rstd);
     }
 
-    public (Tensor Dx, Tensor? DGamma, Tensor? DBeta) GroupNormBackward(Tensor dy, Tensor x, Tensor? gamma, Tensor mean, Tensor rstd, int groups) =>
-        x.DType == DType.Float32 ? GroupNormBackward<float>(dy, x, gamma, mean, rstd, groups) : GroupNormBackward<double>(dy, x, gamma, mean, rstd, groups);
-
-    // With x̂ = (x − μ)·r and ĝ = dy·γ:  dx = r·(ĝ − mean(ĝ) − x̂·mean(ĝ·x̂)) over each (sample, group) block;
-    // dγ[c] = Σ_{n, spatial} dy·x̂ and dβ[c] = Σ_{n, spatial} dy.
-    private (Tensor, Tensor?, Tensor?) GroupNormBackward<T>(Tensor dy, Tensor x, Tensor? gamma, Tensor mean, Tensor rstd, int groups) where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    // With x̂ = (x − μ)·r, z = γ·x̂ + β the affine output and g = dL/dz (dy itself, or dy·SiLU′(z) for the fused op):
+    // dβ[c] = Σ g and dγ[c] = Σ g·x̂ over samples and the plane; with ĝ = g·γ, dx = r·(ĝ − mean(ĝ) − x̂·mean(ĝ·x̂)) over
+    // each (sample, group) block, where mean(ĝ) = Σ_c γ[c]·Σg / count and mean(ĝ·x̂) = Σ_c γ[c]·Σg·x̂ / count.
+    private (Tensor, Tensor?, Tensor?) GroupNormBackward<T>(Tensor dy, Tensor x, Tensor? gamma, Tensor? beta, Tensor mean, Tensor rstd,
+        int groups, bool silu) where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
         var input = Dense(x); var grad = Dense(dy);
-        int n = x.Shape[0], c = x.Shape[1], cpg = c / groups, spatial = (int)(x.Count / Math.Max(1, (long)n * c)), block = cpg * spatial;
+        var layout = GroupLayout.Of(x, groups);
+        int block = layout.Block, spatial = layout.Spatial, c = layout.Channels, xo = input.Offset, go = grad.Offset;
         var dx = Empty(x.Shape.AsSpan(), x.DType);
-        T[]? g = gamma is null ? null : gamma.ToDoubleArray().Select(T.CreateTruncating).ToArray();
-        var mu = mean.ToDoubleArray(); var r = rstd.ToDoubleArray();
+        var affine = new ChannelAffine<T>(gamma, beta);
         var xs = (HostStorage<T>)input.Storage; var gs = (HostStorage<T>)grad.Storage; var ds = (HostStorage<T>)dx.Storage;
-        int xo = input.Offset, go = grad.Offset;
-        var dGammaPerSample = new T[n * c]; var dBetaPerSample = new T[n * c];
+        var ms = (HostStorage<T>)mean.Storage; var rs = (HostStorage<T>)rstd.Storage;
+        int mo = mean.Offset, ro = rstd.Offset;
+        // Per-sample sums, added in sample order at the end, so dγ and dβ do not depend on how items split across cores.
+        var sumG = BufferPool<T>.Rent(layout.Samples * c); var sumGX = BufferPool<T>.Rent(layout.Samples * c);
         T count = T.CreateTruncating(block);
-        Threads.For((long)n * groups, 10L * block, (from, to) =>
+        Threads.For(layout.Items, (silu ? 30L : 12L) * block, (from, to) =>
         {
-            var xhat = BufferPool<T>.Rent(block); var ghat = BufferPool<T>.Rent(block);
+            var xhatBuffer = BufferPool<T>.Rent(block);
             for (long item = from; item < to; item++)
             {
-                int start = (int)item * block, channel0 = (int)(item % groups) * cpg, sample = (int)(item / groups);
-                T m = T.CreateTruncating(mu[item]), rs = T.CreateTruncating(r[item]);
-                var xh = xhat.AsSpan(0, block); var gh = ghat.AsSpan(0, block);
+                int start = (int)item * block, channel0 = layout.FirstChannel(item), sums = (int)(item / groups) * c + channel0;
+                T mu = ms.Span[mo + (int)item], r = rs.Span[ro + (int)item];
+                var xhat = xhatBuffer.AsSpan(0, block);
+                TensorPrimitives.Subtract(xs.Span.Slice(xo + start, block), mu, xhat);
+                TensorPrimitives.Multiply(xhat, r, xhat);
                 var dyBlock = (ReadOnlySpan<T>)gs.Span.Slice(go + start, block);
-                TensorPrimitives.Subtract(xs.Span.Slice(xo + start, block), m, xh);
-                TensorPrimitives.Multiply(xh, rs, xh);
-                for (int k = 0; k < cpg; k++)
-                {
-                    var dyPlane = dyBlock.Slice(k * spatial, spatial);
-                    int channel = channel0 + k;
-                    dGammaPerSample[sample * c + channel] = TensorPrimitives.Dot(dyPlane, xh.Slice(k * spatial, spatial));
-                    dBetaPerSample[sample * c + channel] = TensorPrimitives.Sum(dyPlane);
-                    TensorPrimitives.Multiply(dyPlane, g is null ? T.One : g[channel], gh.Slice(k * spatial, spatial));
-                }
-                T meanG = TensorPrimitives.Sum((ReadOnlySpan<T>)gh) / count;
-                T meanGx = TensorPrimitives.Dot((ReadOnlySpan<T>)gh, xh) / count;
                 var d = ds.Span.Slice(start, block);
-                // d = r·(ĝ − meanG − x̂·meanGx)
-                TensorPrimitives.Multiply(xh, -meanGx, d);
-                TensorPrimitives.Add(d, (ReadOnlySpan<T>)gh, d);
-                TensorPrimitives.Add(d, -meanG, d);
-                TensorPrimitives.Multiply(d, rs, d);
+                // g, plane by plane: the fused op writes dy·SiLU′(z) into dx for now; the plain op's g is dy itself.
+                ReadOnlySpan<T> g = silu ? d : dyBlock;
+                T meanG = T.Zero, meanGX = T.Zero;
+                for (int k = 0; k < layout.ChannelsPerGroup; k++)
+                {
+                    int channel = channel0 + k;
+                    var plane = new Range(k * spatial, (k + 1) * spatial);
+                    T gammaC = affine.Gamma(channel);
+                    (sumG[sums + k], sumGX[sums + k]) = silu
+                        ? SiluGrad<T>(xhat[plane], dyBlock[plane], gammaC, affine.Beta(channel), d[plane])
+                        : (TensorPrimitives.Sum(dyBlock[plane]), TensorPrimitives.Dot(dyBlock[plane], xhat[plane]));
+                    meanG += gammaC * sumG[sums + k];
+                    meanGX += gammaC * sumGX[sums + k];
+                }
+                meanG /= count; meanGX /= count;
+                // dx = g·(r·γ) + x̂·(−r·mean(ĝ·x̂)) − r·mean(ĝ), plane by plane (g may alias d: each plane of g is read
+                // before that plane of d is written).
+                for (int k = 0; k < layout.ChannelsPerGroup; k++)
+                {
+                    var plane = new Range(k * spatial, (k + 1) * spatial);
+                    var dPlane = d[plane];
+                    TensorPrimitives.Multiply(xhat[plane], -r * meanGX, xhat[plane]);
+                    TensorPrimitives.Add(xhat[plane], -r * meanG, xhat[plane]);
+                    TensorPrimitives.MultiplyAdd(g[plane], r * affine.Gamma(channel0 + k), xhat[plane], dPlane);
+                }
             }
-            BufferPool<T>.Return(xhat); BufferPool<T>.Return(ghat);
+            BufferPool<T>.Return(xhatBuffer);
         });
         DisposeIfCopy(input, x); DisposeIfCopy(grad, dy);
-        if (gamma is null) return (dx, null, null);
-        var dGamma = Tensor.Zeros([c], x.DType); var dBeta = Tensor.Zeros([c], x.DType);
-        var dg = dGamma.HostSpan<T>(); var db = dBeta.HostSpan<T>();
-        for (int s = 0; s < n; s++)
+        (Tensor?, Tensor?) affineGradients = (null, null);
+        if (gamma is not null)
         {
-            TensorPrimitives.Add(dg, dGammaPerSample.AsSpan(s * c, c), dg);
-            TensorPrimitives.Add(db, dBetaPerSample.AsSpan(s * c, c), db);
+            var dGamma = Tensor.Zeros([c], x.DType); var dBeta = Tensor.Zeros([c], x.DType);
+            var dg = dGamma.HostSpan<T>(); var db = dBeta.HostSpan<T>();
+            for (int s = 0; s < layout.Samples; s++)
+            {
+                TensorPrimitives.Add(dg, sumGX.AsSpan(s * c, c), dg);
+                TensorPrimitives.Add(db, sumG.AsSpan(s * c, c), db);
+            }
+            affineGradients = (dGamma, dBeta);
         }
-        return (dx, dGamma, dBeta);
+        BufferPool<T>.Return(sumG); BufferPool<T>.Return(sumGX);
+        return (dx, affineGradients.Item1, affineGradients.Item2);
     }
 }
