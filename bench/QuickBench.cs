@@ -27,7 +27,8 @@ public static class QuickBench
         Report(new SiluBench(), ("silu", nameof(SiluBench.Forward)), ("silu.fwdbwd", nameof(SiluBench.ForwardBackward)));
         Report(new SoftmaxBench(), ("softmax", nameof(SoftmaxBench.Forward)), ("softmax.fwdbwd", nameof(SoftmaxBench.ForwardBackward)));
         Report(new AttentionBench(), ("attention", nameof(AttentionBench.Forward)));
-        Report(new DropoutBench(), ("dropout", nameof(DropoutBench.Dropout)));
+        Report(new DropoutBench(), ("dropout", nameof(DropoutBench.Dropout)), ("dropout.mask", nameof(DropoutBench.Mask)),
+            ("uniform", nameof(DropoutBench.Uniform)));
         return 0;
     }
 

@@ -83,4 +83,6 @@ public sealed class ProfilingBackend(ITensorBackend inner) : ITensorBackend
         Time("GroupNormSiluBackward", () => inner.GroupNormSiluBackward(dy, x, gamma, beta, mean, rstd, groups));
     public void FillUniform(Tensor destination, ulong seed, ulong offset) => Time("FillUniform", () => inner.FillUniform(destination, seed, offset));
     public void FillNormal(Tensor destination, ulong seed, ulong offset) => Time("FillNormal", () => inner.FillNormal(destination, seed, offset));
+    public void FillDropoutMask(Tensor destination, double p, ulong seed, ulong offset) =>
+        Time("FillDropoutMask", () => inner.FillDropoutMask(destination, p, seed, offset));
 }

@@ -123,4 +123,8 @@ public interface ITensorBackend
 
     /// <summary>Fills with N(0, 1) numbers: element i uses counter (offset + i) of the (seed) Philox stream.</summary>
     void FillNormal(Tensor destination, ulong seed, ulong offset);
+
+    /// <summary>Fills with an inverted-dropout mask: element i is 1/(1 − p) where the U[0, 1) number FillUniform would
+    /// write there (same seed, same offset) exceeds p, and 0 elsewhere. One pass, no uniform tensor.</summary>
+    void FillDropoutMask(Tensor destination, double p, ulong seed, ulong offset);
 }

@@ -18,7 +18,7 @@ public class RandomTests
     public void VectorizedFloat32UniformsEqualTheBlockDefinition(
         [Values(0ul, 1ul, 2ul, 3ul, 4ul * 1000 + 7, (0x1_0000_0000ul - 5) * 4 + 1)] ulong start, [Values(127, 128, 300)] int length)
     {
-        // The last start makes the 64-bit block counter carry into its high word inside one 16-block vector.
+        // The last start makes the 64-bit block counter carry into its high word inside one vector of blocks.
         const ulong seed = 0x0123_4567_89AB_CDEFul;
         var got = new float[length];
         Philox.Uniform<float>(got, seed, start);
@@ -29,6 +29,73 @@ public class RandomTests
             uint w = (p & 3) switch { 0 => w0, 1 => w1, 2 => w2, _ => w3 };
             Assert.That(got[i], Is.EqualTo((float)((w >> 8) / 16777216.0)), $"number {p}");
         }
+    }
+
+    [Test]
+    public void WordsMatchTheKnownAnswerBlockAtAnyStartAndLength()
+    {
+        // The eight-block AVX-512 path against Block one word at a time: starts inside a block, lengths across the
+        // vector path's 32-word steps, a seed using both key words, and counters carrying into their high 32 bits.
+        ulong[] seeds = [0, 42, 0x243f6a8885a308d3];
+        ulong[] starts = [0, 1, 2, 3, 4, 5, 37, 4 * 0xFFFF_FFFCul, 4 * 0xFFFF_FFFCul + 3];
+        foreach (ulong seed in seeds)
+        foreach (ulong start in starts)
+        foreach (int n in new[] { 0, 1, 3, 4, 31, 32, 33, 35, 64, 100, 257 })
+        {
+            var words = new uint[n];
+            Philox.Words(words, seed, start);
+            for (int i = 0; i < n; i++)
+            {
+                ulong p = start + (ulong)i;
+                var block = Philox.Block(seed, p >> 2);
+                uint expected = (p & 3) switch { 0 => block.Item1, 1 => block.Item2, 2 => block.Item3, _ => block.Item4 };
+                Assert.That(words[i], Is.EqualTo(expected), $"seed {seed:x}, start {start}, length {n}, word {i}");
+            }
+        }
+    }
+
+    [Test]
+    public void UniformsFilledInPiecesAtAnyOffsetEqualTheWholeFill([Values(DType.Float32, DType.Float64)] DType dtype)
+    {
+        // Through the backend, whose offsets need not be block-aligned (an Rng hands out whole blocks).
+        var whole = Tensor.Empty([1000], dtype);
+        Backends.Cpu.FillUniform(whole, 11, 0);
+        var pieces = new List<double>();
+        ulong offset = 0;
+        foreach (int size in new[] { 3, 1, 70, 33, 256, 5, 632 })
+        {
+            var piece = Tensor.Empty([size], dtype);
+            Backends.Cpu.FillUniform(piece, 11, offset);
+            pieces.AddRange(piece.ToDoubleArray());
+            offset += (ulong)size;
+        }
+        Assert.That(pieces, Is.EqualTo(whole.ToDoubleArray()));
+        Assert.That(pieces, Is.All.GreaterThanOrEqualTo(0).And.LessThan(1));
+    }
+
+    [Test]
+    public void DropoutMaskIsBitForBitTheComparedUniforms([Values(DType.Float32, DType.Float64)] DType dtype)
+    {
+        // The fused mask against its definition through the ops, (uniform > p)·1/(1 − p), on the same stream range,
+        // starting inside a block and on lengths around the vector path's 32-word steps and the core split.
+        foreach (double p in new[] { 0.0, 0.2, 0.3, 0.5, 0.999 })
+        foreach (int n in new[] { 1, 7, 31, 32, 33, 257, 200_003 })
+        foreach (ulong offset in new ulong[] { 0, 3, 4 * 1000 + 1 })
+        {
+            var mask = Tensor.Empty([n], dtype); var u = Tensor.Empty([n], dtype);
+            Backends.Cpu.FillDropoutMask(mask, p, 9, offset);
+            Backends.Cpu.FillUniform(u, 9, offset);
+            Assert.That(mask.ToDoubleArray(), Is.EqualTo((u.Greater(p) * (1.0 / (1.0 - p))).ToDoubleArray()), $"p = {p}, length {n}, offset {offset}, {dtype.Name()}");
+        }
+    }
+
+    [Test]
+    public void DropoutMaskUsesUpTheUniformsRangeOfTheStream()
+    {
+        var rng = new Rng(5); var replay = rng.Fork();
+        _ = TensorOps.DropoutMask([37], 0.3, rng);
+        _ = TensorOps.RandomUniform([37], replay);
+        Assert.That(rng.Offset, Is.EqualTo(replay.Offset));
     }
 
     [Test]

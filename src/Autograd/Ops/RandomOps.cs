@@ -22,16 +22,14 @@ public static partial class TensorOps
     public static Tensor RandomNormal(ReadOnlySpan<int> shape, ulong seed, DType dtype = DType.Float32) =>
         RandomNormal(shape, new Rng(seed), dtype);
 
-    /// <summary>Inverted-dropout mask: 0 with probability p, else 1/(1 − p) (so E[mask] = 1).</summary>
+    /// <summary>Inverted-dropout mask: 0 with probability p, else 1/(1 − p) (so E[mask] = 1). Element i keeps where the
+    /// uniform number RandomUniform would draw there exceeds p; it uses up the same range of the stream.</summary>
     public static Tensor DropoutMask(ReadOnlySpan<int> shape, double p, Rng rng, DType dtype = DType.Float32, Device device = default)
     {
         if (p is < 0 or >= 1) throw new ArgumentOutOfRangeException(nameof(p), p, "dropout probability must be in [0, 1)");
-        using var u = RandomUniform(shape, rng, dtype, device);
-        using (GradMode.NoGrad())
-        {
-            using var keep = u.Greater(p);    // u ≥ p keeps, with probability 1 − p (u = p has measure zero)
-            return keep * (1.0 / (1.0 - p));
-        }
+        var mask = Backends.For(device).Empty(shape, dtype);
+        Backends.For(mask).FillDropoutMask(mask, p, rng.Seed, rng.Advance(mask.Count));
+        return mask;
     }
 
     /// <summary>x · mask with a fresh mask from <paramref name="rng"/>; identity when p = 0.</summary>

@@ -4,16 +4,21 @@ namespace Ect.Kernels.Cpu;
 
 public sealed unsafe partial class CpuBackend
 {
-    public void FillUniform(Tensor destination, ulong seed, ulong offset) => FillRandom(destination, seed, offset, normal: false);
+    public void FillUniform(Tensor destination, ulong seed, ulong offset) => FillRandom(destination, seed, offset, Distribution.Uniform);
 
-    public void FillNormal(Tensor destination, ulong seed, ulong offset) => FillRandom(destination, seed, offset, normal: true);
+    public void FillNormal(Tensor destination, ulong seed, ulong offset) => FillRandom(destination, seed, offset, Distribution.Normal);
+
+    public void FillDropoutMask(Tensor destination, double p, ulong seed, ulong offset) =>
+        FillRandom(destination, seed, offset, Distribution.DropoutMask, p);
+
+    private enum Distribution { Uniform, Normal, DropoutMask }
 
     // Element i (row-major) gets stream number offset + i, so results do not depend on how work is split.
-    private void FillRandom(Tensor destination, ulong seed, ulong offset, bool normal)
+    private void FillRandom(Tensor destination, ulong seed, ulong offset, Distribution distribution, double p = 0)
     {
         var target = Dense(destination);
-        if (target.DType == DType.Float32) FillRandom<float>(target, seed, offset, normal);
-        else FillRandom<double>(target, seed, offset, normal);
+        if (target.DType == DType.Float32) FillRandom<float>(target, seed, offset, distribution, p);
+        else FillRandom<double>(target, seed, offset, distribution, p);
         if (!ReferenceEquals(target, destination))
         {
             Copy(target, destination);
@@ -21,7 +26,7 @@ public sealed unsafe partial class CpuBackend
         }
     }
 
-    private static void FillRandom<T>(Tensor target, ulong seed, ulong offset, bool normal) where T : unmanaged, IFloatingPointIeee754<T>
+    private static void FillRandom<T>(Tensor target, ulong seed, ulong offset, Distribution distribution, double p) where T : unmanaged, IFloatingPointIeee754<T>
     {
         var store = (HostStorage<T>)target.Storage;
         int baseIndex = target.Offset;
@@ -31,8 +36,13 @@ public sealed unsafe partial class CpuBackend
         {
             long start = from * 4, end = Math.Min(to * 4, target.Count);
             var span = store.Span.Slice(baseIndex + (int)start, (int)(end - start));
-            if (normal) Philox.Normal(span, seed, offset + (ulong)start);
-            else Philox.Uniform(span, seed, offset + (ulong)start);
+            ulong first = offset + (ulong)start;
+            switch (distribution)
+            {
+                case Distribution.Uniform: Philox.Uniform(span, seed, first); break;
+                case Distribution.Normal: Philox.Normal(span, seed, first); break;
+                default: Philox.DropoutMask(span, seed, first, p); break;
+            }
         });
     }
 }

@@ -1,7 +1,7 @@
 using System.Runtime.CompilerServices;
-using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
+using System.Runtime.InteropServices;
 
 namespace Ect.Kernels.Random;
 
@@ -11,7 +11,8 @@ namespace Ect.Kernels.Random;
 ///
 /// Stream layout shared with the CUDA kernel (rng.cu): number p of stream `seed` is word (p mod 4) of
 /// Philox(key = seed, counter = p div 4). Uniforms take the top 24 bits (exact in float32); normals pair the words
-/// (0,1) and (2,3) through Box–Muller, even p taking the cosine branch and odd p the sine.
+/// (0,1) and (2,3) through Box–Muller, even p taking the cosine branch and odd p the sine. Dropout masks compare the
+/// uniforms with p. With AVX-512, uniforms and masks compute eight blocks at once; the bits are the same either way.
 /// </summary>
 public static class Philox
 {
@@ -38,102 +39,129 @@ public static class Philox
 
     private const double TwoPow24 = 16777216.0, TwoPow32 = 4294967296.0;
 
-    /// <summary>Fills <paramref name="destination"/> with U[0,1) numbers p = start, start+1, … of stream seed.</summary>
-    public static void Uniform<T>(Span<T> destination, ulong seed, ulong start) where T : unmanaged, IFloatingPointIeee754<T>
+    /// <summary>Fills <paramref name="destination"/> with U[0,1) numbers p = start, start+1, … of stream seed: the top
+    /// 24 bits of word p, over 2²⁴.</summary>
+    public static void Uniform<T>(Span<T> destination, ulong seed, ulong start) where T : unmanaged, IFloatingPointIeee754<T> =>
+        FromWords(destination, seed, start, new UniformFromWords<T>());
+
+    /// <summary>Fills <paramref name="destination"/> with an inverted-dropout mask drawn from numbers p = start, … of
+    /// stream seed: 1/(1 − p) where the uniform number (as <see cref="Uniform{T}"/> makes it, in T) exceeds p rounded to
+    /// T, else 0. Bit for bit what comparing <see cref="Uniform{T}"/>'s output with p and scaling gives.</summary>
+    public static void DropoutMask<T>(Span<T> destination, ulong seed, ulong start, double p) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        if (typeof(T) == typeof(float) && Avx512F.IsSupported && destination.Length >= 128)
-        {
-            // Scalar up to a block boundary, 16 blocks (64 numbers) at a time, then the scalar tail.
-            int head = (int)((4 - (start & 3)) & 3);
-            UniformScalar(destination[..head], seed, start);
-            var body = MemoryMarshal.Cast<T, float>(destination[head..]);
-            int done = Uniform16Blocks(body, seed, (start + (ulong)head) >> 2);
-            UniformScalar(destination[(head + done)..], seed, start + (ulong)(head + done));
-            return;
-        }
-        UniformScalar(destination, seed, start);
+        // u = k/2²⁴ with k = word >> 8, and p·2²⁴ is exact in T, so u > p ⟺ k > ⌊p·2²⁴⌋: an integer compare.
+        uint threshold = (uint)Math.Floor(double.CreateTruncating(T.CreateTruncating(p)) * TwoPow24);
+        FromWords(destination, seed, start, new MaskFromWords<T>(threshold, T.CreateTruncating(1.0 / (1.0 - p))));
     }
 
-    /// <summary>
-    /// Philox on 16 counters at once, one per Vector512 lane: the 32×32→64 multiplies split into even lanes
-    /// (vpmuludq) and odd lanes (shifted down first), the low halves come from vpmulld. The four output words of
-    /// each counter are then interleaved back into stream order with two unpack steps and 128-bit stores.
-    /// Bit-identical to <see cref="Block(ulong, ulong)"/>. Returns how many numbers it wrote (a multiple of 64).
-    /// </summary>
-    private static unsafe int Uniform16Blocks(Span<float> destination, ulong seed, ulong firstBlock)
-    {
-        var lane = Vector512.Create(0u, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
-        var m0 = Vector512.Create(M0); var m1 = Vector512.Create(M1);
-        var highHalves = Vector512.Create(0xFFFF_FFFF_0000_0000ul);
-        var scale = Vector512.Create(1f / 16777216f);
-        int written = 0;
-        fixed (float* dst = destination)
-            for (ulong block = firstBlock; written + 64 <= destination.Length; block += 16, written += 64)
-            {
-                var c0 = Vector512.Create((uint)block) + lane;
-                // Carry into the counter's high word where the low word wrapped (c0 < lane only then).
-                var c1 = Vector512.Create((uint)(block >> 32)) - Vector512.LessThan(c0, lane);
-                Vector512<uint> c2 = Vector512<uint>.Zero, c3 = Vector512<uint>.Zero;
-                uint k0 = (uint)seed, k1 = (uint)(seed >> 32);
-                for (int round = 0; round < 10; round++)
-                {
-                    var hi0 = MultiplyHigh(c0, m0, highHalves); var lo0 = c0 * m0;
-                    var hi1 = MultiplyHigh(c2, m1, highHalves); var lo1 = c2 * m1;
-                    c0 = hi1 ^ c1 ^ Vector512.Create(k0); c1 = lo1;
-                    c2 = hi0 ^ c3 ^ Vector512.Create(k1); c3 = lo0;
-                    k0 += W0; k1 += W1;
-                }
-                // Top 24 bits → [0, 1), exactly as the scalar path.
-                var a = Vector512.ConvertToSingle((c0 >> 8).AsInt32()) * scale;
-                var b = Vector512.ConvertToSingle((c1 >> 8).AsInt32()) * scale;
-                var c = Vector512.ConvertToSingle((c2 >> 8).AsInt32()) * scale;
-                var d = Vector512.ConvertToSingle((c3 >> 8).AsInt32()) * scale;
-                // Within each 128-bit lane k (counters 4k..4k+3): rj holds counter 4k + j's words 0..3.
-                var ab0 = Avx512F.UnpackLow(a, b).AsDouble(); var ab1 = Avx512F.UnpackHigh(a, b).AsDouble();
-                var cd0 = Avx512F.UnpackLow(c, d).AsDouble(); var cd1 = Avx512F.UnpackHigh(c, d).AsDouble();
-                var r0 = Avx512F.UnpackLow(ab0, cd0).AsSingle(); var r1 = Avx512F.UnpackHigh(ab0, cd0).AsSingle();
-                var r2 = Avx512F.UnpackLow(ab1, cd1).AsSingle(); var r3 = Avx512F.UnpackHigh(ab1, cd1).AsSingle();
-                float* o = dst + written;
-                for (int k = 0; k < 4; k++)
-                {
-                    Vector128.Store(Lane128(r0, k), o + 16 * k);
-                    Vector128.Store(Lane128(r1, k), o + 16 * k + 4);
-                    Vector128.Store(Lane128(r2, k), o + 16 * k + 8);
-                    Vector128.Store(Lane128(r3, k), o + 16 * k + 12);
-                }
-            }
-        return written;
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector512<uint> MultiplyHigh(Vector512<uint> x, Vector512<uint> m, Vector512<ulong> highHalves)
-    {
-        var even = Avx512F.Multiply(x, m);                                                  // lanes 0, 2, …: full products
-        var odd = Avx512F.Multiply((x.AsUInt64() >> 32).AsUInt32(), m);                     // lanes 1, 3, … moved down
-        return ((even >> 32) | (odd & highHalves)).AsUInt32();
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector128<float> Lane128(Vector512<float> v, int k) => k switch
-    {
-        0 => v.GetLower().GetLower(),
-        1 => v.GetLower().GetUpper(),
-        2 => v.GetUpper().GetLower(),
-        _ => v.GetUpper().GetUpper(),
-    };
-
-    private static void UniformScalar<T>(Span<T> destination, ulong seed, ulong start) where T : unmanaged, IFloatingPointIeee754<T>
+    /// <summary>Raw words p = start, start+1, … of stream seed (word p mod 4 of block p div 4).</summary>
+    public static void Words(Span<uint> destination, ulong seed, ulong start)
     {
         ulong p = start;
         int i = 0;
+        // The key schedule (k₀ + r·W0, k₁ + r·W1 in round r) is the same for every block: computed once here, and read
+        // by each vector round as a broadcast memory operand.
+        Span<ulong> roundKeys = stackalloc ulong[20];
+        for (int round = 0; round < 10; round++)
+        {
+            roundKeys[2 * round] = (uint)seed + (uint)round * W0;
+            roundKeys[2 * round + 1] = (uint)(seed >> 32) + (uint)round * W1;
+        }
         while (i < destination.Length)
         {
+            // Eight whole blocks at a time once p is at a block boundary; the ragged ends one block at a time.
+            if (Vector512.IsHardwareAccelerated && (p & 3) == 0 && destination.Length - i >= WordsPerEightBlocks)
+            {
+                EightBlocks(roundKeys, p >> 2, destination.Slice(i, WordsPerEightBlocks));
+                i += WordsPerEightBlocks; p += WordsPerEightBlocks;
+                continue;
+            }
             var (w0, w1, w2, w3) = Block(seed, p >> 2);
             for (int word = (int)(p & 3); word < 4 && i < destination.Length; word++, i++, p++)
+                destination[i] = word switch { 0 => w0, 1 => w1, 2 => w2, _ => w3 };
+        }
+    }
+
+    private const int WordsPerEightBlocks = 32;
+
+    // Blocks counter … counter + 7, one per 64-bit lane. vpmuludq multiplies the low 32 bits of each lane into the
+    // whole 64-bit product, so a round's multiply-hi/lo is one multiply and one shift. The high halves of the state
+    // lanes carry junk that nothing reads: vpmuludq ignores them and only the low halves are stored.
+    private static void EightBlocks(ReadOnlySpan<ulong> roundKeys, ulong counter, Span<uint> destination)
+    {
+        var c0 = Vector512.Create(counter) + Vector512<ulong>.Indices;
+        var c1 = c0 >> 32;
+        Vector512<ulong> c2 = Vector512<ulong>.Zero, c3 = Vector512<ulong>.Zero;
+        var m0 = Vector512.Create((ulong)M0).AsUInt32(); var m1 = Vector512.Create((ulong)M1).AsUInt32();
+        for (int round = 0; round < 10; round++)
+        {
+            var p0 = Avx512F.Multiply(c0.AsUInt32(), m0); var p1 = Avx512F.Multiply(c2.AsUInt32(), m1);
+            // Not a tuple assignment: the JIT spills the four vectors of one to the stack every round.
+            c0 = (p1 >> 32) ^ c1 ^ Vector512.Create(roundKeys[2 * round]);
+            c2 = (p0 >> 32) ^ c3 ^ Vector512.Create(roundKeys[2 * round + 1]);
+            c1 = p1;
+            c3 = p0;
+        }
+        // Into stream order, block j's words at 4j … 4j + 3: pair w0 with w1 and w2 with w3 in each 64-bit lane, then
+        // interleave the two pair vectors lane by lane. (The index constants are spelled here: a static readonly
+        // vector costs a helper call, and with it the JIT kept the state vectors above on the stack.)
+        var lowHalvesInterleaved = Vector512.Create(0u, 16, 2, 18, 4, 20, 6, 22, 8, 24, 10, 26, 12, 28, 14, 30);
+        var w01 = Avx512F.PermuteVar16x32x2(c0.AsUInt32(), lowHalvesInterleaved, c1.AsUInt32()).AsUInt64();
+        var w23 = Avx512F.PermuteVar16x32x2(c2.AsUInt32(), lowHalvesInterleaved, c3.AsUInt32()).AsUInt64();
+        Avx512F.PermuteVar8x64x2(w01, Vector512.Create(0ul, 8, 1, 9, 2, 10, 3, 11), w23).AsUInt32().CopyTo(destination);
+        Avx512F.PermuteVar8x64x2(w01, Vector512.Create(4ul, 12, 5, 13, 6, 14, 7, 15), w23).AsUInt32().CopyTo(destination[16..]);
+    }
+
+    // Converts a chunk of words into the destination's numbers.
+    private interface IWordConverter<T>
+    {
+        void Convert(ReadOnlySpan<uint> words, Span<T> destination);
+    }
+
+    // Generates words in stack chunks (a multiple of 4, so every chunk starts at the same place in its block as the
+    // whole draw) and converts each.
+    private static void FromWords<T, TConverter>(Span<T> destination, ulong seed, ulong start, TConverter converter)
+        where TConverter : struct, IWordConverter<T>
+    {
+        Span<uint> words = stackalloc uint[256];
+        for (int i = 0; i < destination.Length; i += words.Length)
+        {
+            var chunk = destination.Slice(i, Math.Min(words.Length, destination.Length - i));
+            Words(words[..chunk.Length], seed, start + (ulong)i);
+            converter.Convert(words[..chunk.Length], chunk);
+        }
+    }
+
+    private readonly struct UniformFromWords<T> : IWordConverter<T> where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        public void Convert(ReadOnlySpan<uint> words, Span<T> destination)
+        {
+            int i = 0;
+            if (typeof(T) == typeof(float) && Vector512.IsHardwareAccelerated)
             {
-                uint w = word switch { 0 => w0, 1 => w1, 2 => w2, _ => w3 };
-                destination[i] = T.CreateTruncating((w >> 8) / TwoPow24);
+                var floats = MemoryMarshal.Cast<T, float>(destination);
+                for (; i <= words.Length - Vector512<uint>.Count; i += Vector512<uint>.Count)
+                    (Vector512.ConvertToSingle((Vector512.Create(words[i..]) >> 8).AsInt32()) * (float)(1 / TwoPow24)).CopyTo(floats[i..]);
             }
+            for (; i < words.Length; i++)
+                destination[i] = T.CreateTruncating((words[i] >> 8) / TwoPow24);
+        }
+    }
+
+    private readonly struct MaskFromWords<T>(uint threshold, T scale) : IWordConverter<T> where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        public void Convert(ReadOnlySpan<uint> words, Span<T> destination)
+        {
+            int i = 0;
+            if (typeof(T) == typeof(float) && Vector512.IsHardwareAccelerated)
+            {
+                var bits = MemoryMarshal.Cast<T, uint>(destination);
+                var keep = Vector512.Create(threshold); var scaleBits = Vector512.Create(BitConverter.SingleToUInt32Bits(float.CreateTruncating(scale)));
+                for (; i <= words.Length - Vector512<uint>.Count; i += Vector512<uint>.Count)
+                    (Vector512.GreaterThan(Vector512.Create(words[i..]) >> 8, keep) & scaleBits).CopyTo(bits[i..]);
+            }
+            for (; i < words.Length; i++)
+                destination[i] = words[i] >> 8 > threshold ? scale : T.Zero;
         }
     }
 
