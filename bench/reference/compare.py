@@ -77,10 +77,23 @@ def main():
     xg, gg, bg = (t.clone().requires_grad_() for t in (x, gamma, beta))
     report("torch", "groupnorm.fwdbwd", "64x128x32x32g32", 20.0 * x.numel(), 20.0 * x.numel(),
            lambda: sum_backward(lambda: F.group_norm(xg, 32, gg, bg, 1e-6), xg, gg, bg))
+    # GroupNorm then SiLU, as every U-Net block runs them (PyTorch: two kernels): the fused op's flops, same bytes.
+    with torch.no_grad():
+        report("torch", "groupnormsilu", "64x128x32x32g32", 12.0 * x.numel(), 8.0 * x.numel(),
+               lambda: F.silu(F.group_norm(x, 32, gamma, beta, 1e-6)))
+    report("torch", "groupnormsilu.fwdbwd", "64x128x32x32g32", 32.0 * x.numel(), 20.0 * x.numel(),
+           lambda: sum_backward(lambda: F.silu(F.group_norm(xg, 32, gg, bg, 1e-6)), xg, gg, bg))
     with torch.no_grad():
         report("torch", "silu", "64x128x32x32", 4.0 * x.numel(), 8.0 * x.numel(), lambda: F.silu(x))
         s = torch.randn(64, 256, 256)
         report("torch", "softmax", "64x256x256", 5.0 * s.numel(), 8.0 * s.numel(), lambda: torch.softmax(s, -1))
+    # Forward and backward of one-tensor ops: reading x and writing y, then reading x (or y) and dy and writing dx.
+    xs, ss = x.clone().requires_grad_(), s.clone().requires_grad_()
+    report("torch", "silu.fwdbwd", "64x128x32x32", 12.0 * x.numel(), 20.0 * x.numel(),
+           lambda: sum_backward(lambda: F.silu(xs), xs))
+    report("torch", "softmax.fwdbwd", "64x256x256", 9.0 * s.numel(), 20.0 * s.numel(),
+           lambda: sum_backward(lambda: torch.softmax(ss, -1), ss))
+    with torch.no_grad():
         B, T, C = 16, 256, 256
         q, k, v = torch.randn(B, T, C), torch.randn(B, T, C), torch.randn(B, T, C)
         report("torch", "attention", f"{B}x{T}x{C}", 4.0 * B * T * T * C, 4.0 * (4 * B * T * C + 2 * B * T * T),
@@ -88,6 +101,10 @@ def main():
         # Mask generation and the multiply: compare, scale, multiply (3 flops/element), reading x and writing y.
         report("torch", "dropout", "64x128x32x32p0.2", 3.0 * x.numel(), 8.0 * x.numel(),
                lambda: F.dropout(x, 0.2, training=True))
+        # The mask alone (keep with probability 0.8, scaled by 1/0.8) and plain uniforms: written once.
+        report("torch", "dropout.mask", "64x128x32x32p0.2", 2.0 * x.numel(), 4.0 * x.numel(),
+               lambda: torch.empty_like(x).bernoulli_(0.8).div_(0.8))
+        report("torch", "uniform", "64x128x32x32p0.2", 0.0, 4.0 * x.numel(), lambda: torch.rand_like(x))
 
 
 def sum_backward(forward, *leaves):

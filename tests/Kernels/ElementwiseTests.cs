@@ -53,6 +53,17 @@ public class ElementwiseTests
         Assertions.Close(op(x), Naive.Map(x, reference), 1e-13, 1e-14, name);
     }
 
+    [TestCase("Exp")]
+    [TestCase("Sigmoid")]
+    [TestCase("Silu")]
+    public void Float32FastUnariesOnNonContiguousViews(string name)
+    {
+        // These three take FastMath's path in float32 (the test above runs float64); same tolerance as the length sweep.
+        var (_, op, reference, _) = Unaries.Single(u => u.Name == name);
+        var x = Data.NonContiguous([3, 5, 37], 12, DType.Float32) * 3.0;
+        Assertions.Close(op(x), Naive.Map(x, reference), 2e-6, 1e-6, name);
+    }
+
     [Test]
     public void LargeUnarySplitAcrossCoresMatchesOneCore()
     {
