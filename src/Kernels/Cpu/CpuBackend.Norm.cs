@@ -24,16 +24,15 @@ public sealed unsafe partial class CpuBackend
 
     /// <summary>x [N, C, ...] split into (sample, group) blocks of <c>ChannelsPerGroup</c> planes of <c>Spatial</c>
     /// elements; item = sample·groups + group.</summary>
-    private readonly record struct GroupLayout(int Samples, int Channels, int Groups)
+    private readonly record struct GroupLayout(int Samples, int Channels, int Groups, int Spatial)
     {
         public int ChannelsPerGroup => Channels / Groups;
-        public int Spatial { get; init; }
         public int Block => ChannelsPerGroup * Spatial;
         public long Items => (long)Samples * Groups;
         public int FirstChannel(long item) => (int)(item % Groups) * ChannelsPerGroup;
 
         public static GroupLayout Of(Tensor x, int groups) =>
-            new(x.Shape[0], x.Shape[1], groups) { Spatial = (int)(x.Count / Math.Max(1, (long)x.Shape[0] * x.Shape[1])) };
+            new(x.Shape[0], x.Shape[1], groups, (int)(x.Count / Math.Max(1, (long)x.Shape[0] * x.Shape[1])));
     }
 
     /// <summary>γ[c] and β[c] (1 and 0 when absent) straight from their storage: no per-call copies.</summary>
@@ -138,28 +137,27 @@ public sealed unsafe partial class CpuBackend
                 for (int k = 0; k < layout.ChannelsPerGroup; k++)
                 {
                     var plane = new Range(k * spatial, (k + 1) * spatial);
-                    var dPlane = d[plane];
                     TensorPrimitives.Multiply(xhat[plane], -r * meanGX, xhat[plane]);
                     TensorPrimitives.Add(xhat[plane], -r * meanG, xhat[plane]);
-                    TensorPrimitives.MultiplyAdd(g[plane], r * affine.Gamma(channel0 + k), xhat[plane], dPlane);
+                    TensorPrimitives.MultiplyAdd(g[plane], r * affine.Gamma(channel0 + k), xhat[plane], d[plane]);
                 }
             }
             BufferPool<T>.Return(xhatBuffer);
         });
         DisposeIfCopy(input, x); DisposeIfCopy(grad, dy);
-        (Tensor?, Tensor?) affineGradients = (null, null);
-        if (gamma is not null)
-        {
-            var dGamma = Tensor.Zeros([c], x.DType); var dBeta = Tensor.Zeros([c], x.DType);
-            var dg = dGamma.HostSpan<T>(); var db = dBeta.HostSpan<T>();
-            for (int s = 0; s < layout.Samples; s++)
-            {
-                TensorPrimitives.Add(dg, sumGX.AsSpan(s * c, c), dg);
-                TensorPrimitives.Add(db, sumG.AsSpan(s * c, c), db);
-            }
-            affineGradients = (dGamma, dBeta);
-        }
+        var dGamma = gamma is null ? null : SumOverSamples(sumGX, layout, x.DType);
+        var dBeta = gamma is null ? null : SumOverSamples(sumG, layout, x.DType);
         BufferPool<T>.Return(sumG); BufferPool<T>.Return(sumGX);
-        return (dx, affineGradients.Item1, affineGradients.Item2);
+        return (dx, dGamma, dBeta);
+    }
+
+    // [C] = Σ over samples of the per-(sample, channel) sums, in sample order.
+    private static Tensor SumOverSamples<T>(T[] perSample, GroupLayout layout, DType dtype) where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        int c = layout.Channels;
+        var total = Tensor.Zeros([c], dtype);
+        var span = total.HostSpan<T>();
+        for (int s = 0; s < layout.Samples; s++) TensorPrimitives.Add(span, perSample.AsSpan(s * c, c), span);
+        return total;
     }
 }
