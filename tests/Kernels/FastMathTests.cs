@@ -43,7 +43,7 @@ public class FastMathTests
     {
         "Exp" => FastMath<TV, L>.Exp,
         "Sigmoid" => FastMath<TV, L>.Sigmoid,
-        "Silu" => (x, y) => FastMath<TV, L>.AffineSilu(x, 1, 0, y),
+        "Silu" => (x, y) => FastMath<TV, L>.NormalizeSilu(x, 0, 1, 0, y),
         "SiluDerivative" => (x, y) => FastMath<TV, L>.SiluGrad(x, Ones(x.Length), 1, 0, y),
         _ => throw new ArgumentException(function),
     };
@@ -132,6 +132,30 @@ public class FastMathTests
             Assert.That(sum, Is.EqualTo(y.Sum(v => (double)v)).Within(1e-6 * (1 + n)), $"length {n}: the padded tail lanes must add nothing");
             for (int i = 0; i < n; i++)
                 Assert.That(y[i], Is.EqualTo(Math.Exp(x[i] - shift)).Within(2.5e-7 * Math.Exp(x[i] - shift)), $"length {n}, element {i}");
+        }
+    }
+
+    [Test]
+    public void GroupNormPassesOnEveryLengthUpTo257()
+    {
+        const float scale = 0.8f, shift = -0.3f;
+        for (int n = 0; n <= 257; n++)
+        {
+            // An offset mean, as activations have: the deviation is taken before scaling, so nothing cancels.
+            var x = Data.Normal([n], (ulong)n + 40, DType.Float32).ToFloatArray().Select(v => 3 * v + 50).ToArray();
+            float mean = n == 0 ? 0 : (float)x.Average(v => (double)v);
+            double expectedSum = x.Sum(v => (v - (double)mean) * (v - (double)mean));
+            // Two float32 accumulators over ≤ 257 terms of ~9 each: a few ulp of the total.
+            Assert.That(FastMath.SquaredDeviationSum(x, mean), Is.EqualTo(expectedSum).Within(1e-6 * (1 + expectedSum)), $"Σ(x − mean)², length {n}");
+            var y = new float[n]; var z = new float[n];
+            FastMath.Normalize(x, mean, scale, shift, y);
+            FastMath.NormalizeSilu(x, mean, scale, shift, z);
+            for (int i = 0; i < n; i++)
+            {
+                double affine = (x[i] - (double)mean) * scale + shift;
+                Assert.That(y[i], Is.EqualTo(affine).Within(1e-6 * (1 + Math.Abs(affine))), $"Normalize, length {n}, element {i}");
+                Assert.That(z[i], Is.EqualTo(affine / (1 + Math.Exp(-affine))).Within(2e-6 * (1 + Math.Abs(affine))), $"NormalizeSilu, length {n}, element {i}");
+            }
         }
     }
 

@@ -25,17 +25,17 @@ public sealed unsafe partial class CpuBackend
         return dx;
     }
 
-    /// <summary>y = SiLU(x·scale + shift) = z/(1 + e⁻ᶻ). y may be x.</summary>
-    internal static void AffineSilu<T>(ReadOnlySpan<T> x, T scale, T shift, Span<T> y) where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    /// <summary>y = SiLU((x − mean)·scale + shift) = z/(1 + e⁻ᶻ). y may be x.</summary>
+    internal static void NormalizeSilu<T>(ReadOnlySpan<T> x, T mean, T scale, T shift, Span<T> y) where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
         if (typeof(T) == typeof(float))
         {
-            FastMath.AffineSilu(AsFloats(x), float.CreateTruncating(scale), float.CreateTruncating(shift), AsFloats(y));
+            FastMath.NormalizeSilu(AsFloats(x), float.CreateTruncating(mean), float.CreateTruncating(scale), float.CreateTruncating(shift), AsFloats(y));
             return;
         }
         for (int i = 0; i < x.Length; i++)
         {
-            T z = x[i] * scale + shift;
+            T z = (x[i] - mean) * scale + shift;
             y[i] = z / (T.One + T.Exp(-z));
         }
     }

@@ -42,7 +42,7 @@ public sealed unsafe partial class CpuBackend
             case UnaryOp.Tanh: TensorPrimitives.Tanh(s, d); break;
             case UnaryOp.Sigmoid when typeof(T) == typeof(float): FastMath.Sigmoid(AsFloats(s), AsFloats(d)); break;
             case UnaryOp.Sigmoid: TensorPrimitives.Sigmoid(s, d); break;
-            case UnaryOp.Silu: AffineSilu(s, T.One, T.Zero, d); break;
+            case UnaryOp.Silu: NormalizeSilu(s, T.Zero, T.One, T.Zero, d); break;
             case UnaryOp.Relu: TensorPrimitives.Max(s, T.Zero, d); break;
             case UnaryOp.Abs: TensorPrimitives.Abs(s, d); break;
             case UnaryOp.Square: TensorPrimitives.Multiply(s, s, d); break;

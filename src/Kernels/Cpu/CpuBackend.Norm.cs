@@ -67,20 +67,15 @@ public sealed unsafe partial class CpuBackend
                 var dst = ys.Span.Slice(start, block);
                 // Two passes (mean, then squared deviations) rather than E[x²] − E[x]², which cancels badly in float32.
                 T mu = TensorPrimitives.Sum(src) / count;
-                TensorPrimitives.Subtract(src, mu, dst);
-                T r = T.One / T.Sqrt(TensorPrimitives.SumOfSquares((ReadOnlySpan<T>)dst) / count + epsilon);
+                T r = T.One / T.Sqrt(SquaredDeviationSum(src, mu, dst) / count + epsilon);
                 ms.Span[(int)item] = mu; rs.Span[(int)item] = r;
                 // y = act((x − μ)·(r·γ) + β), plane by plane while the block is still in cache.
                 for (int k = 0; k < layout.ChannelsPerGroup; k++)
                 {
-                    var plane = dst.Slice(k * spatial, spatial);
+                    var plane = new Range(k * spatial, (k + 1) * spatial);
                     T scale = r * affine.Gamma(channel0 + k), shift = affine.Beta(channel0 + k);
-                    if (silu) AffineSilu<T>(plane, scale, shift, plane);
-                    else
-                    {
-                        TensorPrimitives.Multiply(plane, scale, plane);
-                        TensorPrimitives.Add(plane, shift, plane);
-                    }
+                    if (silu) NormalizeSilu(src[plane], mu, scale, shift, dst[plane]);
+                    else Normalize(src[plane], mu, scale, shift, dst[plane]);
                 }
             }
         });
@@ -149,6 +144,28 @@ public sealed unsafe partial class CpuBackend
         var dBeta = gamma is null ? null : SumOverSamples(sumG, layout, x.DType);
         BufferPool<T>.Return(sumG); BufferPool<T>.Return(sumGX);
         return (dx, dGamma, dBeta);
+    }
+
+    // Σ(x − mean)²: float32 in one read-only pass; float64 through the scratch span (TensorPrimitives has no fused form).
+    private static T SquaredDeviationSum<T>(ReadOnlySpan<T> x, T mean, Span<T> scratch) where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        if (typeof(T) == typeof(float))
+            return T.CreateTruncating(FastMath.SquaredDeviationSum(AsFloats(x), float.CreateTruncating(mean)));
+        TensorPrimitives.Subtract(x, mean, scratch);
+        return TensorPrimitives.SumOfSquares((ReadOnlySpan<T>)scratch);
+    }
+
+    // y = (x − mean)·scale + shift: float32 in one pass, float64 in three.
+    private static void Normalize<T>(ReadOnlySpan<T> x, T mean, T scale, T shift, Span<T> y) where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        if (typeof(T) == typeof(float))
+        {
+            FastMath.Normalize(AsFloats(x), float.CreateTruncating(mean), float.CreateTruncating(scale), float.CreateTruncating(shift), AsFloats(y));
+            return;
+        }
+        TensorPrimitives.Subtract(x, mean, y);
+        TensorPrimitives.Multiply(y, scale, y);
+        TensorPrimitives.Add(y, shift, y);
     }
 
     // [C] = Σ over samples of the per-(sample, channel) sums, in sample order.

@@ -8,7 +8,7 @@ using W1 = Ect.Kernels.Cpu.FastMath<float, Ect.Kernels.Cpu.Lane1>;
 namespace Ect.Kernels.Cpu;
 
 // float32 exp, σ and SiLU as SIMD approximations within a few ulp, and the memory-bound kernels built on them: the
-// activations and SiLU's gradient, the exp pass of softmax, and the SiLU halves of fused GroupNorm+SiLU. These run at
+// activations and SiLU's gradient, the exp pass of softmax, and the passes of GroupNorm and the fused GroupNorm+SiLU. These run at
 // memory speed where TensorPrimitives' Sigmoid (three passes) ran at a third of it. float64 does not come here: it
 // keeps the exact libm path, which gradchecks rely on. Tests: tests/Kernels/FastMathTests.cs; timing: the silu,
 // softmax and groupnorm lines of `dotnet run -c Release --project bench -- quick`.
@@ -18,7 +18,8 @@ namespace Ect.Kernels.Cpu;
 internal static class FastMath
 {
     public delegate void MapKernel(ReadOnlySpan<float> x, Span<float> y);
-    public delegate void AffineMapKernel(ReadOnlySpan<float> x, float scale, float shift, Span<float> y);
+    public delegate void NormalizeKernel(ReadOnlySpan<float> x, float mean, float scale, float shift, Span<float> y);
+    public delegate float DeviationKernel(ReadOnlySpan<float> x, float mean);
     public delegate (float SumG, float SumGX) SiluGradKernel(ReadOnlySpan<float> x, ReadOnlySpan<float> dy, float scale, float shift, Span<float> g);
     public delegate float ExpSumKernel(ReadOnlySpan<float> x, float shift, Span<float> y);
 
@@ -26,15 +27,19 @@ internal static class FastMath
     public static readonly MapKernel Exp = Widest<MapKernel>(W512.Exp, W256.Exp, W1.Exp);
     /// <summary>y = σ(x) = 1/(1 + e⁻ˣ).</summary>
     public static readonly MapKernel Sigmoid = Widest<MapKernel>(W512.Sigmoid, W256.Sigmoid, W1.Sigmoid);
-    /// <summary>y = SiLU(x·scale + shift), the affine step rounded once (one fused multiply-add).</summary>
-    public static readonly AffineMapKernel AffineSilu = Widest<AffineMapKernel>(W512.AffineSilu, W256.AffineSilu, W1.AffineSilu);
+    /// <summary>y = (x − mean)·scale + shift (GroupNorm's normalising pass, from x itself).</summary>
+    public static readonly NormalizeKernel Normalize = Widest<NormalizeKernel>(W512.Normalize, W256.Normalize, W1.Normalize);
+    /// <summary>y = SiLU((x − mean)·scale + shift) (the same pass fused with SiLU).</summary>
+    public static readonly NormalizeKernel NormalizeSilu = Widest<NormalizeKernel>(W512.NormalizeSilu, W256.NormalizeSilu, W1.NormalizeSilu);
+    /// <summary>Σ(x − mean)² (GroupNorm's variance, without writing the deviations anywhere).</summary>
+    public static readonly DeviationKernel SquaredDeviationSum = Widest<DeviationKernel>(W512.SquaredDeviationSum, W256.SquaredDeviationSum, W1.SquaredDeviationSum);
     /// <summary>g = dy·SiLU′(x·scale + shift); returns Σg and Σg·x (GroupNorm's dβ and dγ terms).</summary>
     public static readonly SiluGradKernel SiluGrad = Widest<SiluGradKernel>(W512.SiluGrad, W256.SiluGrad, W1.SiluGrad);
     /// <summary>y = e^(x − shift); returns Σy (softmax's exp pass, shift = the row's maximum).</summary>
     public static readonly ExpSumKernel ExpSum = Widest<ExpSumKernel>(W512.ExpSum, W256.ExpSum, W1.ExpSum);
 
     /// <summary>y = SiLU(x) = x·σ(x).</summary>
-    public static void Silu(ReadOnlySpan<float> x, Span<float> y) => AffineSilu(x, 1f, 0f, y);
+    public static void Silu(ReadOnlySpan<float> x, Span<float> y) => NormalizeSilu(x, 0f, 1f, 0f, y);
 
     private static TKernel Widest<TKernel>(TKernel wide512, TKernel wide256, TKernel scalar) =>
         Vector512.IsHardwareAccelerated ? wide512 : Vector256.IsHardwareAccelerated ? wide256 : scalar;
@@ -107,66 +112,150 @@ internal static class FastMath<TV, L> where TV : struct where L : ILanes<TV>
         return (L.SelectWhereNegative(x, er, r), L.SelectWhereNegative(x, r, er));
     }
 
-    public static void Exp(ReadOnlySpan<float> x, Span<float> y)
-    {
-        for (nuint i = 0; i < (nuint)x.Length; i += (nuint)L.Count)
-            Store(Exp(Load(x, i, 0f)), y, i);
-    }
+    public static void Exp(ReadOnlySpan<float> x, Span<float> y) => Map(x, y, new ExpFunction());
 
-    public static void Sigmoid(ReadOnlySpan<float> x, Span<float> y)
-    {
-        for (nuint i = 0; i < (nuint)x.Length; i += (nuint)L.Count)
-            Store(Sigmoid(Load(x, i, 0f)), y, i);
-    }
+    public static void Sigmoid(ReadOnlySpan<float> x, Span<float> y) => Map(x, y, new SigmoidFunction());
 
-    public static void AffineSilu(ReadOnlySpan<float> x, float scale, float shift, Span<float> y)
-    {
-        TV a = L.Broadcast(scale), b = L.Broadcast(shift);
-        for (nuint i = 0; i < (nuint)x.Length; i += (nuint)L.Count)
-            Store(Silu(L.FusedMultiplyAdd(Load(x, i, 0f), a, b)), y, i);
-    }
+    public static void Normalize(ReadOnlySpan<float> x, float mean, float scale, float shift, Span<float> y) =>
+        Map(x, y, new NormalizeFunction(mean, scale, shift));
+
+    public static void NormalizeSilu(ReadOnlySpan<float> x, float mean, float scale, float shift, Span<float> y) =>
+        Map(x, y, new NormalizeSiluFunction(mean, scale, shift));
+
+    // Padding −∞: e^−∞ = 0 adds nothing to the sum.
+    public static float ExpSum(ReadOnlySpan<float> x, float shift, Span<float> y) =>
+        MapAndSum(x, y, new ExpShiftedFunction(shift), float.NegativeInfinity);
+
+    // Padding with the mean itself adds nothing.
+    public static float SquaredDeviationSum(ReadOnlySpan<float> x, float mean) => Sum(x, new SquaredDeviationFunction(mean), mean);
 
     public static (float SumG, float SumGX) SiluGrad(ReadOnlySpan<float> x, ReadOnlySpan<float> dy, float scale, float shift, Span<float> g)
     {
+        ref float xs = ref MemoryMarshal.GetReference(x), dys = ref MemoryMarshal.GetReference(dy), gs = ref MemoryMarshal.GetReference(g);
         TV a = L.Broadcast(scale), b = L.Broadcast(shift), sumG = default, sumGX = default;
-        for (nuint i = 0; i < (nuint)x.Length; i += (nuint)L.Count)
+        nuint n = (nuint)x.Length, i = 0, width = (nuint)L.Count;
+        for (; i + width <= n; i += width)
         {
-            TV xi = Load(x, i, 0f);
-            TV gi = L.Multiply(Load(dy, i, 0f), SiluDerivative(L.FusedMultiplyAdd(xi, a, b)));   // padding: dy = 0 adds nothing
+            TV xi = L.Load(in xs, i), gi = L.Multiply(L.Load(in dys, i), SiluDerivative(L.FusedMultiplyAdd(xi, a, b)));
             sumG = L.Add(sumG, gi);
             sumGX = L.FusedMultiplyAdd(gi, xi, sumGX);
-            Store(gi, g, i);
+            L.Store(gi, ref gs, i);
+        }
+        if (i < n)
+        {
+            // Padding dy = 0 makes the padded lanes' g, and their share of both sums, 0.
+            TV xi = LoadTail(x[(int)i..], 0f), gi = L.Multiply(LoadTail(dy[(int)i..], 0f), SiluDerivative(L.FusedMultiplyAdd(xi, a, b)));
+            sumG = L.Add(sumG, gi);
+            sumGX = L.FusedMultiplyAdd(gi, xi, sumGX);
+            StoreTail(gi, g[(int)i..]);
         }
         return (L.Sum(sumG), L.Sum(sumGX));
     }
 
-    public static float ExpSum(ReadOnlySpan<float> x, float shift, Span<float> y)
+    // A function of one vector of lanes holding its constants as fields, for the drivers below (TensorPrimitives'
+    // operator-struct pattern: one loop per kind of kernel, compiled once per function, with the function inlined).
+    private interface ILaneFunction
     {
-        TV m = L.Broadcast(shift), sum = default;
-        for (nuint i = 0; i < (nuint)x.Length; i += (nuint)L.Count)
+        TV Apply(TV x);
+    }
+
+    private readonly struct ExpFunction : ILaneFunction
+    {
+        public TV Apply(TV x) => Exp(x);
+    }
+
+    private readonly struct SigmoidFunction : ILaneFunction
+    {
+        public TV Apply(TV x) => Sigmoid(x);
+    }
+
+    // (x − mean)·scale + shift, the affine step rounded once; subtracting first keeps the deviation exact-ish where
+    // x·scale + (shift − mean·scale) would cancel when |mean| ≫ the spread.
+    private readonly struct NormalizeFunction(float mean, float scale, float shift) : ILaneFunction
+    {
+        private readonly TV _mean = L.Broadcast(mean), _scale = L.Broadcast(scale), _shift = L.Broadcast(shift);
+
+        public TV Apply(TV x) => L.FusedMultiplyAdd(L.Subtract(x, _mean), _scale, _shift);
+    }
+
+    private readonly struct NormalizeSiluFunction(float mean, float scale, float shift) : ILaneFunction
+    {
+        private readonly NormalizeFunction _normalize = new(mean, scale, shift);
+
+        public TV Apply(TV x) => Silu(_normalize.Apply(x));
+    }
+
+    private readonly struct ExpShiftedFunction(float shift) : ILaneFunction
+    {
+        private readonly TV _shift = L.Broadcast(shift);
+
+        public TV Apply(TV x) => Exp(L.Subtract(x, _shift));
+    }
+
+    private readonly struct SquaredDeviationFunction(float mean) : ILaneFunction
+    {
+        private readonly TV _mean = L.Broadcast(mean);
+
+        public TV Apply(TV x)
         {
-            TV e = Exp(L.Subtract(Load(x, i, float.NegativeInfinity), m));                       // padding: e^−∞ = 0 adds nothing
-            sum = L.Add(sum, e);
-            Store(e, y, i);
+            TV d = L.Subtract(x, _mean);
+            return L.Multiply(d, d);
+        }
+    }
+
+    // y = f(x) over whole vectors, then one padded vector for the tail (padding 0; its lanes are not stored).
+    private static void Map<TF>(ReadOnlySpan<float> x, Span<float> y, TF f) where TF : struct, ILaneFunction
+    {
+        ref float xs = ref MemoryMarshal.GetReference(x), ys = ref MemoryMarshal.GetReference(y);
+        nuint n = (nuint)x.Length, i = 0, width = (nuint)L.Count;
+        for (; i + width <= n; i += width) L.Store(f.Apply(L.Load(in xs, i)), ref ys, i);
+        if (i < n) StoreTail(f.Apply(LoadTail(x[(int)i..], 0f)), y[(int)i..]);
+    }
+
+    // y = f(x) as Map does, returning Σy; the tail's padding must make f give 0.
+    private static float MapAndSum<TF>(ReadOnlySpan<float> x, Span<float> y, TF f, float padding) where TF : struct, ILaneFunction
+    {
+        ref float xs = ref MemoryMarshal.GetReference(x), ys = ref MemoryMarshal.GetReference(y);
+        nuint n = (nuint)x.Length, i = 0, width = (nuint)L.Count;
+        TV sum = default;
+        for (; i + width <= n; i += width)
+        {
+            TV v = f.Apply(L.Load(in xs, i));
+            sum = L.Add(sum, v);
+            L.Store(v, ref ys, i);
+        }
+        if (i < n)
+        {
+            TV v = f.Apply(LoadTail(x[(int)i..], padding));
+            sum = L.Add(sum, v);
+            StoreTail(v, y[(int)i..]);
         }
         return L.Sum(sum);
     }
 
-    // Loads the lanes at [i, i + Count); past the end of x (the tail) the missing lanes read `padding`. A tail thus goes
-    // through the same vector code as the body, and a kernel that sums chooses a padding that adds nothing.
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static TV Load(ReadOnlySpan<float> x, nuint i, float padding) =>
-        i + (nuint)L.Count <= (nuint)x.Length ? L.Load(in MemoryMarshal.GetReference(x), i) : LoadTail(x[(int)i..], padding);
-
-    // Stores the lanes at [i, i + Count), or only those before the end of y.
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Store(TV value, Span<float> y, nuint i)
+    // Σf(x); the tail's padding must make f give 0. Two accumulators: with one, each vector would wait out the
+    // adder's latency, and this runs over blocks already in L1.
+    private static float Sum<TF>(ReadOnlySpan<float> x, TF f, float padding) where TF : struct, ILaneFunction
     {
-        if (i + (nuint)L.Count <= (nuint)y.Length) L.Store(value, ref MemoryMarshal.GetReference(y), i);
-        else StoreTail(value, y[(int)i..]);
+        ref float xs = ref MemoryMarshal.GetReference(x);
+        nuint n = (nuint)x.Length, i = 0, width = (nuint)L.Count;
+        TV even = default, odd = default;
+        for (; i + 2 * width <= n; i += 2 * width)
+        {
+            even = L.Add(even, f.Apply(L.Load(in xs, i)));
+            odd = L.Add(odd, f.Apply(L.Load(in xs, i + width)));
+        }
+        if (i + width <= n)
+        {
+            even = L.Add(even, f.Apply(L.Load(in xs, i)));
+            i += width;
+        }
+        if (i < n) odd = L.Add(odd, f.Apply(LoadTail(x[(int)i..], padding)));
+        return L.Sum(L.Add(even, odd));
     }
 
-    // Out of line: the JIT does not inline a method that stack-allocates, and the loops above must stay call-free.
+    // The tail: the lanes past the end of x read `padding`. Out of line, since the JIT does not inline a method that
+    // stack-allocates, and the loops above must stay call-free.
     [MethodImpl(MethodImplOptions.NoInlining)]
     private static TV LoadTail(ReadOnlySpan<float> tail, float padding)
     {
@@ -176,6 +265,7 @@ internal static class FastMath<TV, L> where TV : struct where L : ILanes<TV>
         return L.Load(in lanes[0], 0);
     }
 
+    // Stores the first tail.Length lanes.
     [MethodImpl(MethodImplOptions.NoInlining)]
     private static void StoreTail(TV value, Span<float> tail)
     {
