@@ -1,6 +1,7 @@
 namespace Ect.Kernels.Cpu;
 
-// float32 conv2d on AVX-512 machines as implicit GEMM: the packed GEMM reads the im2col matrix straight from the
+// float32 conv2d on AVX-512 machines. Stride 1 (every conv of the U-Net) goes to DirectConv, which needs no packing
+// of the image at all; other strides run as implicit GEMM: the packed GEMM reads the im2col matrix straight from the
 // image (ConvColumns), so the 9×-larger column buffer of a 3×3 conv is never written. One image per work item,
 // both cores over the batch. The im2col paths in CpuBackend.Conv.cs remain for float64 (gradient checks) and
 // machines without AVX-512, and serve as the reference these are tested against.
@@ -61,7 +62,9 @@ public sealed unsafe partial class CpuBackend
         int go = grad.Offset, xo = input.Offset, size = s.Cout * s.ColRows;
         if (DirectConv.Handles(s))
         {
-            var direct = DirectWeightGradient(gs, go, xs, xo, s);
+            var direct = Tensor.Empty([s.Cout, s.Cin, s.Kh, s.Kw], DType.Float32);
+            fixed (float* pg = gs.Array, px = xs.Array, pd = direct.HostSpan<float>())
+                DirectConv.WeightGradient(pg + go, px + xo, pd, s);
             DisposeIfCopy(grad, dy); DisposeIfCopy(input, x);
             return direct;
         }
@@ -78,23 +81,6 @@ public sealed unsafe partial class CpuBackend
         });
         var dw = Tensor.FromStorage(new HostStorage<float>(total), [s.Cout, s.Cin, s.Kh, s.Kw]);
         DisposeIfCopy(grad, dy); DisposeIfCopy(input, x);
-        return dw;
-    }
-
-    private static Tensor DirectWeightGradient(HostStorage<float> gs, int go, HostStorage<float> xs, int xo, ConvShape s)
-    {
-        int rows = s.ColRows, columns = (s.Cout + 31) / 32 * 32;
-        // Per-core partial sums of dWᵀ [Cin·Kh·Kw, Cout rounded to 32], then one transpose into dW [Cout, Cin, Kh, Kw].
-        var transposed = Threads.SumOverChunks<float>(s.N, 2L * s.Cout * rows * s.ColCols, rows * columns, (from, to, sum) =>
-        {
-            fixed (float* pg = gs.Array, px = xs.Array, ps = sum)
-                DirectConv.AccumulateWeightGradient(pg + go, px + xo, ps, s, from, to);
-        });
-        var dw = Tensor.Empty([s.Cout, s.Cin, s.Kh, s.Kw], DType.Float32);
-        var dst = dw.HostSpan<float>();
-        for (int m = 0; m < rows; m++)
-        for (int co = 0; co < s.Cout; co++) dst[co * rows + m] = transposed[m * columns + co];
-        BufferPool<float>.Return(transposed);
         return dw;
     }
 }

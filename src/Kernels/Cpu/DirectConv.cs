@@ -77,20 +77,20 @@ internal static unsafe class DirectConv
         int[] offsets = TapOffsets(s, plan.Wp);
         fixed (float* wp = packed)
         {
-            PackWeightPanels(w, s.Cout, reduction, wp);
+            new MatrixA(w, reduction, transposed: false).Pack(0, 0, s.Cout, reduction, wp);
             float* weights = wp;
             if (s.N >= Threads.Count)
                 Threads.For(s.N, 2L * s.Cout * reduction * s.Ho * s.Wo, (from, to) =>
                 {
                     using var scratch = new ImageScratch(plan);
-                    for (long n = from; n < to; n++) ForwardImage(x, weights, bias, y, n, s, plan, offsets, scratch, 0, plan.OutputsPadded / NR, parallel: false);
+                    for (long n = from; n < to; n++) ForwardImage(x, weights, bias, y, n, s, plan, offsets, scratch, parallel: false);
                 });
             else
             {
                 // Too few images to keep every core busy (sampling one image): split each image's tiles instead.
                 using var scratch = new ImageScratch(plan);
                 for (long n = 0; n < s.N; n++)
-                    ForwardImage(x, weights, bias, y, n, s, plan, offsets, scratch, 0, plan.OutputsPadded / NR, parallel: true);
+                    ForwardImage(x, weights, bias, y, n, s, plan, offsets, scratch, parallel: true);
             }
         }
         BufferPool<float>.Return(packed);
@@ -110,9 +110,9 @@ internal static unsafe class DirectConv
     }
 
     private static void ForwardImage(float* x, float* weights, float* bias, float* y, long n, ConvShape s, Plan plan,
-        int[] offsets, ImageScratch scratch, int tileFrom, int tileTo, bool parallel)
+        int[] offsets, ImageScratch scratch, bool parallel)
     {
-        int reduction = s.Cin * plan.Taps;
+        int reduction = s.Cin * plan.Taps, tiles = plan.OutputsPadded / NR;
         int passes = (reduction + MaxReduction - 1) / MaxReduction;
         int channelsPerPass = (s.Cin + passes - 1) / passes;
         fixed (float* padded = scratch.Padded, acc = scratch.Accumulator)
@@ -137,8 +137,8 @@ internal static unsafe class DirectConv
                     }
                 }
             }
-            if (parallel) Threads.For(tileTo - tileFrom, 2L * NR * s.Cout * reduction, (a, b) => Tiles(tileFrom + a, tileFrom + b));
-            else Tiles(tileFrom, tileTo);
+            if (parallel) Threads.For(tiles, 2L * NR * s.Cout * reduction, Tiles);
+            else Tiles(0, tiles);
             // Drop the wasted columns and add the bias: y[n, co, oy, ·] = acc[co, oy·Wp .. oy·Wp + Wo) + b[co].
             float* output = y + n * s.Cout * s.Ho * s.Wo;
             for (int co = 0; co < s.Cout; co++)
@@ -165,22 +165,6 @@ internal static unsafe class DirectConv
         for (int iy = 0; iy < s.H; iy++)
             new ReadOnlySpan<float>(image + ((long)c * s.H + iy) * s.W, s.W)
                 .CopyTo(new Span<float>(padded + (long)c * plan.Plane + (iy + p) * plan.Wp + p, s.W));
-    }
-
-    /// <summary>Packs w [rows, k] (row-major) into 8-row panels, each k-major; rows past the end are zero.</summary>
-    private static void PackWeightPanels(float* w, int rows, int k, float* dst)
-    {
-        for (int r0 = 0; r0 < rows; r0 += MR)
-        {
-            float* panel = dst + (long)r0 * k;
-            int count = Math.Min(MR, rows - r0);
-            if (count < MR) new Span<float>(panel, k * MR).Clear();
-            for (int r = 0; r < count; r++)
-            {
-                float* src = w + (long)(r0 + r) * k;
-                for (int p = 0; p < k; p++) panel[p * MR + r] = src[p];
-            }
-        }
     }
 
     /// <summary>c[r, 0..32) (+)= Σ over channels and taps of a[step, r] · source[channel·plane + offset[tap] + 0..32).</summary>
@@ -214,11 +198,26 @@ internal static unsafe class DirectConv
         PackedGemm.StoreTile(c, ldc, accumulate, c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51, c60, c61, c70, c71);
     }
 
+    /// <summary>dw [Cout, Cin, Kh, Kw] = Σ over images of dy[n] ⋆ x[n]: per-core partial sums of dWᵀ (images split
+    /// across cores, added in a fixed order), then one transpose.</summary>
+    public static void WeightGradient(float* dy, float* x, float* dw, ConvShape s)
+    {
+        int rows = s.ColRows, columns = RoundUp(s.Cout, NR);
+        var transposed = Threads.SumOverChunks<float>(s.N, 2L * s.Cout * rows * s.ColCols, rows * columns,
+            (from, to, sum) =>
+            {
+                fixed (float* partial = sum) AccumulateWeightGradient(dy, x, partial, s, from, to);
+            });
+        for (int m = 0; m < rows; m++)
+        for (int co = 0; co < s.Cout; co++) dw[(long)co * rows + m] = transposed[m * columns + co];
+        BufferPool<float>.Return(transposed);
+    }
+
     /// <summary>
     /// Adds Σ over images [from, to) of dy[n] ⋆ x[n] into dwT [Cin·taps, CoutPadded32] (row m = ci·taps + t holds
     /// dW[·, ci, t] transposed): dwT[m, co] += Σ_q padded[ci, q + offset[t]] · dy[co, q] over the outputs q.
     /// </summary>
-    public static void AccumulateWeightGradient(float* dy, float* x, float* dwT, ConvShape s, long from, long to)
+    private static void AccumulateWeightGradient(float* dy, float* x, float* dwT, ConvShape s, long from, long to)
     {
         var plan = new Plan(s);
         int rows = s.Cin * plan.Taps, coutPanels = RoundUp(s.Cout, NR), outputs = plan.Outputs;

@@ -37,20 +37,20 @@ public static class Threads
     /// would land on the large-object heap each time); the caller owns the returned one.</summary>
     public static T[] SumOverChunks<T>(long n, long costPerItem, int size, Action<long, long, T[]> body) where T : unmanaged, INumberBase<T>
     {
+        T[] Zeroed()
+        {
+            var array = BufferPool<T>.Rent(size);
+            Array.Clear(array);
+            return array;
+        }
         var partials = new List<(long From, T[] Sum)>();
         For(n, costPerItem, (from, to) =>
         {
-            var sum = BufferPool<T>.Rent(size);
-            Array.Clear(sum);
+            var sum = Zeroed();
             body(from, to, sum);
             lock (partials) partials.Add((from, sum));
         });
-        if (partials.Count == 0)
-        {
-            var zeros = BufferPool<T>.Rent(size);
-            Array.Clear(zeros);
-            return zeros;
-        }
+        if (partials.Count == 0) return Zeroed();
         partials.Sort((a, b) => a.From.CompareTo(b.From));
         var total = partials[0].Sum;
         foreach (var (_, sum) in partials.Skip(1))
