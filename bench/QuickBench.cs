@@ -12,8 +12,11 @@ namespace Ect.Bench;
 /// </summary>
 public static class QuickBench
 {
-    public static int Run()
+    /// <summary>Prints every line, or with <paramref name="only"/> just the kernels whose name starts with it
+    /// (`quick conv2d3x3.wgrad` while working on one kernel).</summary>
+    public static int Run(string? only = null)
     {
+        s_only = only;
         Console.WriteLine("kernel shape GFLOP/s GB/s");
         Report(new MemoryBandwidthBench(), ("copy", nameof(MemoryBandwidthBench.Copy)), ("add", nameof(MemoryBandwidthBench.Add)));
         foreach (var shape in GemmBench.Shapes)
@@ -34,8 +37,12 @@ public static class QuickBench
 
     /// <summary>Sets <paramref name="bench"/> up, prints one line per (kernel name, benchmark method), and frees its
     /// inputs before the next suite allocates its own.</summary>
+    private static string? s_only;
+
     private static void Report(KernelBench bench, params (string Kernel, string Method)[] lines)
     {
+        lines = lines.Where(l => s_only is null || l.Kernel.StartsWith(s_only, StringComparison.Ordinal)).ToArray();
+        if (lines.Length == 0) { bench.Dispose(); return; }
         using (bench)
         {
             bench.Setup();

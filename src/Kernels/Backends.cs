@@ -21,8 +21,9 @@ public static class Backends
 
     public static ITensorBackend For(Tensor tensor) => For(tensor.Device);
 
-    /// <summary>Routes every CPU op through a <see cref="ProfilingBackend"/> until <see cref="StopProfiling"/>.</summary>
-    public static ProfilingBackend StartProfiling() => s_cpuProfiler = new ProfilingBackend(CpuBackend.Instance);
+    /// <summary>Routes every CPU op through a <see cref="ProfilingBackend"/> until <see cref="StopProfiling"/>;
+    /// <paramref name="byShape"/> splits convolutions and matrix products by shape.</summary>
+    public static ProfilingBackend StartProfiling(bool byShape = false) => s_cpuProfiler = new ProfilingBackend(CpuBackend.Instance, byShape);
 
     public static void StopProfiling() => s_cpuProfiler = null;
 

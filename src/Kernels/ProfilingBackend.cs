@@ -7,16 +7,18 @@ namespace Ect.Kernels;
 /// Wraps a backend and adds up wall time per primitive (Unary, Binary, Reduce broken down by op; convolutions by
 /// pass), so `ect bench step --profile` can say where a training step goes. Calls are timed as the caller sees
 /// them, so kernels that run on both cores count once. Costs a closure per call: for diagnosis, not for training.
+/// With <paramref name="byShape"/>, convolutions and matrix products are also split by shape and carry their flop
+/// count, so the table says which layer shapes run below the kernel's best throughput.
 /// </summary>
-public sealed class ProfilingBackend(ITensorBackend inner) : ITensorBackend
+public sealed class ProfilingBackend(ITensorBackend inner, bool byShape = false) : ITensorBackend
 {
-    private readonly Dictionary<string, (long Ticks, long Calls)> _totals = [];
+    private readonly Dictionary<string, (long Ticks, long Calls, double Flops)> _totals = [];
 
-    /// <summary>(primitive, calls, seconds), slowest first.</summary>
-    public IReadOnlyList<(string Name, long Calls, double Seconds)> Totals()
+    /// <summary>(primitive, calls, seconds, flops: 0 where not counted), slowest first.</summary>
+    public IReadOnlyList<(string Name, long Calls, double Seconds, double Flops)> Totals()
     {
         lock (_totals)
-            return _totals.Select(kv => (kv.Key, kv.Value.Calls, kv.Value.Ticks / (double)Stopwatch.Frequency))
+            return _totals.Select(kv => (kv.Key, kv.Value.Calls, kv.Value.Ticks / (double)Stopwatch.Frequency, kv.Value.Flops))
                 .OrderByDescending(t => t.Item3).ToList();
     }
 
@@ -25,18 +27,33 @@ public sealed class ProfilingBackend(ITensorBackend inner) : ITensorBackend
         lock (_totals) _totals.Clear();
     }
 
-    private T Time<T>(string name, Func<T> call)
+    private T Time<T>(string name, Func<T> call, double flops = 0, Func<T, double>? flopsOfResult = null)
     {
         long start = Stopwatch.GetTimestamp();
         var result = call();
         long ticks = Stopwatch.GetTimestamp() - start;
+        if (flopsOfResult is not null) flops = flopsOfResult(result);
         lock (_totals)
         {
-            var (total, calls) = _totals.GetValueOrDefault(name);
-            _totals[name] = (total + ticks, calls + 1);
+            var (total, calls, work) = _totals.GetValueOrDefault(name);
+            _totals[name] = (total + ticks, calls + 1, work + flops);
         }
         return result;
     }
+
+    /// <summary>The row a convolution pass is counted under, and its flops (2 per multiply-add, the same for each
+    /// pass): "Conv2d" alone, or with byShape "Conv2d 64→64 3×3 16×16" (channels, kernel, input size; stride when
+    /// not 1; batch left out so that one layer shape is one row).</summary>
+    private (string Name, double Flops) ConvRow(string pass, ReadOnlySpan<int> x, ReadOnlySpan<int> w, ReadOnlySpan<int> y, Conv2dGeometry g)
+    {
+        double flops = 2.0 * y[0] * y[1] * y[2] * y[3] * w[1] * w[2] * w[3];
+        if (!byShape) return (pass, flops);
+        string stride = g.Stride == 1 ? "" : $" s{g.Stride}";
+        return ($"{pass} {w[1]}→{w[0]} {w[2]}×{w[3]} {x[2]}×{x[3]}{stride}", flops);
+    }
+
+    private static int[] ConvOutputShape(ReadOnlySpan<int> x, ReadOnlySpan<int> w, Conv2dGeometry g) =>
+        [x[0], w[0], g.OutputSize(x[2], w[2]), g.OutputSize(x[3], w[3])];
 
     private void Time(string name, Action call) => Time(name, () => { call(); return 0; });
 
@@ -55,20 +72,31 @@ public sealed class ProfilingBackend(ITensorBackend inner) : ITensorBackend
     public Tensor Reduce(ReduceOp op, Tensor x, int[] axes, bool keepDims) => Time($"Reduce.{op}", () => inner.Reduce(op, x, axes, keepDims));
     public Tensor Softmax(Tensor x, int axis) => Time("Softmax", () => inner.Softmax(x, axis));
     public Tensor SoftmaxBackward(Tensor y, Tensor dy, int axis) => Time("SoftmaxBackward", () => inner.SoftmaxBackward(y, dy, axis));
-    public Tensor MatMul(Tensor a, Tensor b, bool transposeA = false, bool transposeB = false) =>
-        Time("MatMul", () => inner.MatMul(a, b, transposeA, transposeB));
-    public Tensor Conv2d(Tensor x, Tensor w, Tensor? bias, Conv2dGeometry geometry) => Time("Conv2d", () => inner.Conv2d(x, w, bias, geometry));
+    public Tensor MatMul(Tensor a, Tensor b, bool transposeA = false, bool transposeB = false)
+    {
+        int m = a.Shape[transposeA ? ^1 : ^2], k = a.Shape[transposeA ? ^2 : ^1], n = b.Shape[transposeB ? ^2 : ^1];
+        return Time(byShape ? $"MatMul {m}×{n}×{k}" : "MatMul", () => inner.MatMul(a, b, transposeA, transposeB),
+            flopsOfResult: product => 2.0 * product.Count * k);
+    }
+
+    public Tensor Conv2d(Tensor x, Tensor w, Tensor? bias, Conv2dGeometry geometry)
+    {
+        var (name, flops) = ConvRow("Conv2d", x.Shape.AsSpan(), w.Shape.AsSpan(), ConvOutputShape(x.Shape.AsSpan(), w.Shape.AsSpan(), geometry), geometry);
+        return Time(name, () => inner.Conv2d(x, w, bias, geometry), flops);
+    }
 
     public Tensor Conv2dBackwardInput(Tensor dy, Tensor w, ReadOnlySpan<int> inputShape, Conv2dGeometry geometry)
     {
         int[] shape = inputShape.ToArray();
-        return Time("Conv2dBackwardInput", () => inner.Conv2dBackwardInput(dy, w, shape, geometry));
+        var (name, flops) = ConvRow("Conv2dBackwardInput", shape, w.Shape.AsSpan(), dy.Shape.AsSpan(), geometry);
+        return Time(name, () => inner.Conv2dBackwardInput(dy, w, shape, geometry), flops);
     }
 
     public Tensor Conv2dBackwardWeight(Tensor dy, Tensor x, ReadOnlySpan<int> weightShape, Conv2dGeometry geometry)
     {
         int[] shape = weightShape.ToArray();
-        return Time("Conv2dBackwardWeight", () => inner.Conv2dBackwardWeight(dy, x, shape, geometry));
+        var (name, flops) = ConvRow("Conv2dBackwardWeight", x.Shape.AsSpan(), shape, dy.Shape.AsSpan(), geometry);
+        return Time(name, () => inner.Conv2dBackwardWeight(dy, x, shape, geometry), flops);
     }
 
     public Tensor Downsample2x(Tensor x) => Time("Downsample2x", () => inner.Downsample2x(x));

@@ -143,7 +143,8 @@ public class LinearAlgebraTests
 /// <summary>The float32 convolutions (direct for stride 1, implicit GEMM otherwise; forward with bias and both
 /// backward passes) against the float64 im2col reference path on random inputs, over the geometries the U-Net and
 /// users need, including one image (tiles split across cores), more input channels than one reduction pass holds
-/// (80·9 > 640), output channels that fill no whole 8-row or 32-column tile, and widths 28 and 13.</summary>
+/// (80·9 > 640), output channels that fill no whole 8-row or 32-column tile, widths 28 and 13, and 1×1 kernels
+/// both through the padded copy and read in place.</summary>
 public class ImplicitConvTests
 {
     [TestCase(2, 3, 4, 9, 7, 3, 3, 1, 1)]
@@ -157,6 +158,8 @@ public class ImplicitConvTests
     [TestCase(4, 64, 64, 16, 16, 3, 3, 1, 1)]
     [TestCase(3, 7, 40, 5, 3, 1, 1, 1, 0)]
     [TestCase(2, 3, 33, 28, 28, 3, 3, 1, 1)]
+    [TestCase(2, 16, 24, 8, 8, 1, 1, 1, 0)]    // 1×1 read and written in place (forward and input gradient)
+    [TestCase(1, 8, 16, 16, 16, 1, 1, 1, 0)]   // the same with one image (tiles split across cores)
     public void Float32ImplicitPathsMatchTheFloat64Reference(int n, int cin, int cout, int h, int w, int kh, int kw, int stride, int pad)
     {
         var backend = Backends.Cpu;

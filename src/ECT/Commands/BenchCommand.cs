@@ -14,7 +14,11 @@ internal static class BenchCommand
         var batch = new Option<int>("--batch") { Description = "Images per step", DefaultValueFactory = _ => 64 };
         var steps = new Option<int>("--steps") { Description = "Timed steps (after 2 warm-up steps)", DefaultValueFactory = _ => 5 };
         var profile = new Option<bool>("--profile") { Description = "Also print the time spent in each backend primitive per step" };
-        var step = new Command("step", "Time ECT training steps") { network, batch, steps, profile };
+        var byShape = new Option<bool>("--profile-shapes")
+        {
+            Description = "With --profile: split convolutions and matrix products by shape, with their GFLOP/s",
+        };
+        var step = new Command("step", "Time ECT training steps") { network, batch, steps, profile, byShape };
         step.SetAction(parse =>
         {
             var cfg = new TrainConfig
@@ -35,7 +39,7 @@ internal static class BenchCommand
                     if (i == 2)
                     {
                         (rentedBefore, reusedBefore) = BufferPool<float>.Statistics;
-                        if (parse.GetValue(profile)) profiler = Ect.Kernels.Backends.StartProfiling();
+                        if (parse.GetValue(profile)) profiler = Ect.Kernels.Backends.StartProfiling(parse.GetValue(byShape));
                     }
                     var watch = Stopwatch.StartNew();
                     trainer.TrainStep();
@@ -66,10 +70,11 @@ internal static class BenchCommand
     private static void PrintProfile(Ect.Kernels.ProfilingBackend profiler, int steps, double totalSeconds)
     {
         var rows = profiler.Totals();
-        Console.WriteLine($"{"primitive",-28} {"calls/step",10} {"ms/step",9} {"share",6}");
-        foreach (var (name, calls, seconds) in rows)
-            Console.WriteLine($"{name,-28} {calls / (double)steps,10:F0} {1e3 * seconds / steps,9:F1} {seconds / totalSeconds,6:P0}");
+        Console.WriteLine($"{"primitive",-40} {"calls/step",10} {"ms/step",9} {"share",6} {"GFLOP/s",8}");
+        foreach (var (name, calls, seconds, flops) in rows)
+            Console.WriteLine($"{name,-40} {calls / (double)steps,10:F0} {1e3 * seconds / steps,9:F1} {seconds / totalSeconds,6:P0} " +
+                              (flops > 0 ? $"{flops / seconds / 1e9,8:F0}" : ""));
         double outside = totalSeconds - rows.Sum(r => r.Seconds);
-        Console.WriteLine($"{"(outside the backend)",-28} {"",10} {1e3 * outside / steps,9:F1} {outside / totalSeconds,6:P0}");
+        Console.WriteLine($"{"(outside the backend)",-40} {"",10} {1e3 * outside / steps,9:F1} {outside / totalSeconds,6:P0}");
     }
 }

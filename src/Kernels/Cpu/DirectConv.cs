@@ -44,6 +44,10 @@ internal static unsafe class DirectConv
         public readonly int PaddedLength;
         public readonly int CoutPadded;
 
+        /// <summary>A 1×1 kernel without padding reads each output's own pixel: the image itself is the padded
+        /// plane (Wp = W), and every read stays inside it, so it needs no padded copy.</summary>
+        public bool ReadsInPlace(ConvShape s) => s.Kh == 1 && s.Kw == 1 && s.Pad == 0;
+
         public Plan(ConvShape s)
         {
             Wp = s.W + 2 * s.Pad;
@@ -115,11 +119,16 @@ internal static unsafe class DirectConv
         int reduction = s.Cin * plan.Taps, tiles = plan.OutputsPadded / NR;
         int passes = (reduction + MaxReduction - 1) / MaxReduction;
         int channelsPerPass = (s.Cin + passes - 1) / passes;
+        float* image = x + n * s.Cin * s.H * s.W, output = y + n * s.Cout * s.Ho * s.Wo;
+        // A 1×1 convolution's input is already "padded" and its outputs have no dropped columns: when the tiles and
+        // the 8-row blocks fit exactly, read x and accumulate into y where they lie (no copy in, no copy out).
+        bool inPlace = plan.ReadsInPlace(s) && plan.Outputs % NR == 0 && s.Cout % MR == 0;
         fixed (float* padded = scratch.Padded, acc = scratch.Accumulator)
         fixed (int* off = offsets)
         {
-            PadImage(x + n * s.Cin * s.H * s.W, s, plan, padded);
-            float* pad = padded, accumulator = acc;
+            if (!inPlace) PadImage(image, s, plan, padded);
+            float* pad = inPlace ? image : padded, accumulator = inPlace ? output : acc;
+            int ldc = inPlace ? plan.Outputs : plan.OutputsPadded;
             int* tapOffsets = off;
             void Tiles(long from, long to)
             {
@@ -133,14 +142,23 @@ internal static unsafe class DirectConv
                         for (int cb = 0; cb < plan.CoutPadded; cb += MR)
                             ForwardKernel(channels, plan.Taps, tapOffsets, plan.Plane,
                                 weights + (long)cb * reduction + c0 * plan.Taps * MR, source,
-                                accumulator + (long)cb * plan.OutputsPadded + q0, plan.OutputsPadded, accumulate: c0 > 0);
+                                accumulator + (long)cb * ldc + q0, ldc, accumulate: c0 > 0);
                     }
                 }
             }
             if (parallel) Threads.For(tiles, 2L * NR * s.Cout * reduction, Tiles);
             else Tiles(0, tiles);
+            if (inPlace)
+            {
+                if (bias is not null)
+                    for (int co = 0; co < s.Cout; co++)
+                    {
+                        var row = new Span<float>(output + (long)co * plan.Outputs, plan.Outputs);
+                        TensorPrimitives.Add(row, bias[co], row);
+                    }
+                return;
+            }
             // Drop the wasted columns and add the bias: y[n, co, oy, ·] = acc[co, oy·Wp .. oy·Wp + Wo) + b[co].
-            float* output = y + n * s.Cout * s.Ho * s.Wo;
             for (int co = 0; co < s.Cout; co++)
             {
                 float b = bias is null ? 0 : bias[co];
@@ -229,7 +247,9 @@ internal static unsafe class DirectConv
         fixed (float* padded = paddedArray, panels = panelArray)
             for (long n = from; n < to; n++)
             {
-                PadImage(x + n * s.Cin * s.H * s.W, s, plan, padded);
+                float* image = x + n * s.Cin * s.H * s.W, source = padded;
+                if (plan.ReadsInPlace(s)) source = image;
+                else PadImage(image, s, plan, padded);
                 PackGradientPanels(dy + n * s.Cout * s.Ho * s.Wo, s, plan, panels);
                 for (int q0 = 0; q0 < outputs; q0 += WeightGradChunk)
                 {
@@ -244,7 +264,7 @@ internal static unsafe class DirectConv
                             for (int r = 0; r < MR; r++)
                             {
                                 int m = m0 + (r < valid ? r : 0);
-                                rowPointers[r] = padded + (long)(m / plan.Taps) * plan.Plane + offsets[m % plan.Taps] + q0;
+                                rowPointers[r] = source + (long)(m / plan.Taps) * plan.Plane + offsets[m % plan.Taps] + q0;
                             }
                             float* c = dwT + (long)m0 * coutPanels + j;
                             if (valid == MR) WeightGradientKernel(count, rowPointers, b, c, coutPanels, accumulate: true);
