@@ -20,7 +20,7 @@ public static class QuickBench
         Console.WriteLine("kernel shape GFLOP/s GB/s");
         Report(new MemoryBandwidthBench(), ("copy", nameof(MemoryBandwidthBench.Copy)), ("add", nameof(MemoryBandwidthBench.Add)));
         foreach (var shape in GemmBench.Shapes)
-            Report(new GemmBench { Shape = shape }, ("gemm", nameof(GemmBench.MatMul)));
+            Report(new GemmBench { Shape = shape }, ("gemm", nameof(GemmBench.MatMul)), ("gemm.avx2", nameof(GemmBench.MatMulAvx2)));
         foreach (var shape in Conv3x3Bench.Shapes)
             Report(new Conv3x3Bench { Shape = shape },
                 ("conv2d3x3.fwd", nameof(Conv3x3Bench.Forward)), ("conv2d3x3.dgrad", nameof(Conv3x3Bench.InputGradient)),

@@ -26,6 +26,40 @@ public class LinearAlgebraTests
         }
     }
 
+    /// <summary>The AVX2 kernel runs only on machines without AVX-512, so it is called directly here: every transpose
+    /// combination, tails in all three sizes (including more than one KC, MC and NC block), accumulating into C.</summary>
+    [TestCase(1, 1, 1)]
+    [TestCase(7, 9, 17)]
+    [TestCase(125, 300, 530)]
+    [TestCase(6, 16, 16)]
+    public void Avx2PackedGemmMatchesTheFloat64Product(int m, int k, int n)
+    {
+        if (!Ect.Kernels.Cpu.PackedGemmAvx2.IsSupported) Assert.Ignore("this machine has no AVX2 + FMA");
+        foreach (bool ta in new[] { false, true })
+        foreach (bool tb in new[] { false, true })
+        {
+            var a = Data.Normal(ta ? [k, m] : [m, k], 1).ToDoubleArray();
+            var b = Data.Normal(tb ? [n, k] : [k, n], 2).ToDoubleArray();
+            var c0 = Data.Normal([m, n], 3).ToDoubleArray();
+            double[] At = ta ? Transposed(a, k, m) : a, Bt = tb ? Transposed(b, n, k) : b;
+            var expected = Naive.MatMul(At, Bt, m, k, n).Select((v, i) => v + c0[i]).ToArray();
+            var c = c0.Select(v => (float)v).ToArray();
+            Ect.Kernels.Cpu.PackedGemmAvx2.Multiply(m, n, k, a.Select(v => (float)v).ToArray(), ta ? m : k, ta,
+                b.Select(v => (float)v).ToArray(), tb ? k : n, tb, c, n, accumulate: true);
+            double tol = 1e-5 * Math.Sqrt(k);
+            for (int i = 0; i < c.Length; i++)
+                Assert.That(c[i], Is.EqualTo(expected[i]).Within(tol + tol * Math.Abs(expected[i])), $"{m}x{k}x{n} transposeA {ta} transposeB {tb} at {i}");
+        }
+    }
+
+    private static double[] Transposed(double[] x, int rows, int cols)
+    {
+        var t = new double[x.Length];
+        for (int r = 0; r < rows; r++)
+        for (int c = 0; c < cols; c++) t[c * rows + r] = x[r * cols + c];
+        return t;
+    }
+
     [Test]
     public void BatchedMatMulBroadcastsBatchAxes()
     {

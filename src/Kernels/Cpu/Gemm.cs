@@ -6,9 +6,10 @@ namespace Ect.Kernels.Cpu;
 /// <summary>
 /// C[M, N] (+)= A[M, K] · B[K, N] on row-major spans with leading dimensions. A may be stored transposed
 /// (A[m, k] at a[k·lda + m]); B may be stored transposed (B[k, n] at b[n·ldb + k]).
-/// float32 on AVX-512 machines goes to the packed, register-tiled <see cref="PackedGemm"/>. Everything else (float64,
-/// tiny products, machines without AVX-512) uses the straightforward vectorized kernel below: four rows of C at a
-/// time, each B row loaded once per four FMAs (B row-major), or vectorized dot products along k (B transposed).
+/// float32 goes to a packed, register-tiled kernel: <see cref="PackedGemm"/> (AVX-512), else
+/// <see cref="PackedGemmAvx2"/> (AVX2 + FMA). Everything else (float64, tiny products, other machines) uses the
+/// straightforward vectorized kernel below: four rows of C at a time, each B row loaded once per four FMAs
+/// (B row-major), or vectorized dot products along k (B transposed).
 /// </summary>
 public static class Gemm
 {
@@ -22,6 +23,14 @@ public static class Gemm
         if (typeof(T) == typeof(float) && PackedGemm.IsSupported && (long)m * n * k >= 4096)
         {
             PackedGemm.Multiply(m, n, k,
+                System.Runtime.InteropServices.MemoryMarshal.Cast<T, float>(a), lda, transposeA,
+                System.Runtime.InteropServices.MemoryMarshal.Cast<T, float>(b), ldb, transposeB,
+                System.Runtime.InteropServices.MemoryMarshal.Cast<T, float>(c), ldc, accumulate);
+            return;
+        }
+        if (typeof(T) == typeof(float) && PackedGemmAvx2.IsSupported && (long)m * n * k >= 4096)
+        {
+            PackedGemmAvx2.Multiply(m, n, k,
                 System.Runtime.InteropServices.MemoryMarshal.Cast<T, float>(a), lda, transposeA,
                 System.Runtime.InteropServices.MemoryMarshal.Cast<T, float>(b), ldb, transposeB,
                 System.Runtime.InteropServices.MemoryMarshal.Cast<T, float>(c), ldc, accumulate);
