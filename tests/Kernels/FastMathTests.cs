@@ -178,6 +178,37 @@ public class FastMathTests
         }
     }
 
+    /// <summary>GroupNorm backward's fused float32 passes against the float64 formulas, over lengths with and without
+    /// a vector tail: the sums (plain and with SiLU′, which also writes g) and the final dx pass.</summary>
+    [Test]
+    public void GroupNormGradientPassesMatchTheFloat64Formulas()
+    {
+        const float mean = 0.3f, rstd = 1.9f, gamma = 1.4f, beta = -0.2f, gScale = 0.7f, xhatScale = -0.45f, shift = 0.05f;
+        foreach (int n in new[] { 0, 1, 15, 16, 17, 100, 257 })
+        {
+            var x = Data.Normal([n], (ulong)n + 7, DType.Float32).ToFloatArray();
+            var dy = Data.Normal([n], (ulong)n + 900, DType.Float32).ToFloatArray();
+            double[] xhat = x.Select(v => (v - (double)mean) * rstd).ToArray();
+            var g = new float[n];
+            var (sumDy, sumDyX) = FastMath.NormGradSums(x, dy, mean, rstd, gamma, beta, g);
+            Assert.That(sumDy, Is.EqualTo(dy.Sum(v => (double)v)).Within(1e-6 * (1 + n)), $"Σdy, length {n}");
+            Assert.That(sumDyX, Is.EqualTo(dy.Select((v, i) => v * xhat[i]).Sum()).Within(2e-6 * (1 + n)), $"Σdy·x̂, length {n}");
+
+            var (sumG, sumGX) = FastMath.NormSiluGradSums(x, dy, mean, rstd, gamma, beta, g);
+            var expected = xhat.Select((h, i) => dy[i] * Functions[3].Reference(h * gamma + beta)).ToArray();
+            for (int i = 0; i < n; i++)
+                Assert.That(g[i], Is.EqualTo(expected[i]).Within(2e-6 * (1 + Math.Abs(dy[i]))), $"g, length {n}, element {i}");
+            Assert.That(sumG, Is.EqualTo(expected.Sum()).Within(2e-6 * (1 + n)), $"Σg, length {n}");
+            Assert.That(sumGX, Is.EqualTo(expected.Select((e, i) => e * xhat[i]).Sum()).Within(4e-6 * (1 + n)), $"Σg·x̂, length {n}");
+
+            var dx = new float[n];
+            FastMath.NormGradApply(x, dy, mean, rstd, gScale, xhatScale, shift, dx);
+            for (int i = 0; i < n; i++)
+                Assert.That(dx[i], Is.EqualTo(dy[i] * (double)gScale + xhat[i] * xhatScale + shift).Within(2e-6 * (1 + Math.Abs(dy[i]) + Math.Abs(xhat[i]))),
+                    $"dx, length {n}, element {i}");
+        }
+    }
+
     // |got − want| ≤ ulps·ulp(want) + floor, with ulp taken at float32 (the spacing below |want| for subnormals too);
     // NaN matches NaN and each infinity itself.
     private static void AssertWithinUlps(float got, double want, Function function, string what)

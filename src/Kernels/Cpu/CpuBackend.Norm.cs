@@ -102,14 +102,13 @@ public sealed unsafe partial class CpuBackend
         T count = T.CreateTruncating(block);
         Threads.For(layout.Items, (silu ? 30L : 12L) * block, (from, to) =>
         {
-            var xhatBuffer = BufferPool<T>.Rent(block);
+            // float64 forms x̂ in this plane-sized buffer; float32 forms it on the fly inside two fused passes.
+            var scratch = typeof(T) == typeof(float) ? null : BufferPool<T>.Rent(spatial);
             for (long item = from; item < to; item++)
             {
                 int start = (int)item * block, channel0 = layout.FirstChannel(item), sums = (int)(item / groups) * c + channel0;
                 T mu = ms.Span[mo + (int)item], r = rs.Span[ro + (int)item];
-                var xhat = xhatBuffer.AsSpan(0, block);
-                TensorPrimitives.Subtract(xs.Span.Slice(xo + start, block), mu, xhat);
-                TensorPrimitives.Multiply(xhat, r, xhat);
+                var xBlock = (ReadOnlySpan<T>)xs.Span.Slice(xo + start, block);
                 var dyBlock = (ReadOnlySpan<T>)gs.Span.Slice(go + start, block);
                 var d = ds.Span.Slice(start, block);
                 // g, plane by plane: the fused op writes dy·SiLU′(z) into dx for now; the plain op's g is dy itself.
@@ -120,30 +119,61 @@ public sealed unsafe partial class CpuBackend
                     int channel = channel0 + k;
                     var plane = new Range(k * spatial, (k + 1) * spatial);
                     T gammaC = affine.Gamma(channel);
-                    (sumG[sums + k], sumGX[sums + k]) = silu
-                        ? SiluGrad<T>(xhat[plane], dyBlock[plane], gammaC, affine.Beta(channel), d[plane])
-                        : (TensorPrimitives.Sum(dyBlock[plane]), TensorPrimitives.Dot(dyBlock[plane], xhat[plane]));
+                    (sumG[sums + k], sumGX[sums + k]) = GradSums(xBlock[plane], dyBlock[plane], mu, r, gammaC, affine.Beta(channel), silu, d[plane], scratch);
                     meanG += gammaC * sumG[sums + k];
                     meanGX += gammaC * sumGX[sums + k];
                 }
                 meanG /= count; meanGX /= count;
-                // dx = g·(r·γ) + x̂·(−r·mean(ĝ·x̂)) − r·mean(ĝ), plane by plane (g may alias d: each plane of g is read
-                // before that plane of d is written).
+                // dx = g·(r·γ) + x̂·(−r·mean(ĝ·x̂)) − r·mean(ĝ), plane by plane (g may alias d: each element of g is read
+                // before that element of d is written).
                 for (int k = 0; k < layout.ChannelsPerGroup; k++)
                 {
                     var plane = new Range(k * spatial, (k + 1) * spatial);
-                    TensorPrimitives.Multiply(xhat[plane], -r * meanGX, xhat[plane]);
-                    TensorPrimitives.Add(xhat[plane], -r * meanG, xhat[plane]);
-                    TensorPrimitives.MultiplyAdd(g[plane], r * affine.Gamma(channel0 + k), xhat[plane], d[plane]);
+                    GradApply(xBlock[plane], g[plane], mu, r, r * affine.Gamma(channel0 + k), -r * meanGX, -r * meanG, d[plane], scratch);
                 }
             }
-            BufferPool<T>.Return(xhatBuffer);
+            if (scratch is not null) BufferPool<T>.Return(scratch);
         });
         DisposeIfCopy(input, x); DisposeIfCopy(grad, dy);
         var dGamma = gamma is null ? null : SumOverSamples(sumGX, layout, x.DType);
         var dBeta = gamma is null ? null : SumOverSamples(sumG, layout, x.DType);
         BufferPool<T>.Return(sumG); BufferPool<T>.Return(sumGX);
         return (dx, dGamma, dBeta);
+    }
+
+    // One channel plane of GroupNorm's backward sums, with x̂ = (x − mean)·rstd: (Σg, Σg·x̂) where g = dy, or with SiLU
+    // g = dy·SiLU′(γ·x̂ + β) written to gOut. float32 in one fused pass; float64 forms x̂ in scratch first.
+    private static (T, T) GradSums<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> dy, T mean, T rstd, T gamma, T beta, bool silu,
+        Span<T> gOut, T[]? scratch) where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        if (typeof(T) == typeof(float))
+        {
+            var kernel = silu ? FastMath.NormSiluGradSums : FastMath.NormGradSums;
+            var (sg, sgx) = kernel(AsFloats(x), AsFloats(dy), float.CreateTruncating(mean), float.CreateTruncating(rstd),
+                float.CreateTruncating(gamma), float.CreateTruncating(beta), AsFloats(gOut));
+            return (T.CreateTruncating(sg), T.CreateTruncating(sgx));
+        }
+        var xhat = scratch.AsSpan(0, x.Length);
+        TensorPrimitives.Subtract(x, mean, xhat);
+        TensorPrimitives.Multiply(xhat, rstd, xhat);
+        return silu ? SiluGrad<T>(xhat, dy, gamma, beta, gOut) : (TensorPrimitives.Sum(dy), TensorPrimitives.Dot(dy, xhat));
+    }
+
+    // dx = g·gScale + x̂·xhatScale + shift over one channel plane (g may be dx).
+    private static void GradApply<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> g, T mean, T rstd, T gScale, T xhatScale, T shift,
+        Span<T> dx, T[]? scratch) where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        if (typeof(T) == typeof(float))
+        {
+            FastMath.NormGradApply(AsFloats(x), AsFloats(g), float.CreateTruncating(mean), float.CreateTruncating(rstd),
+                float.CreateTruncating(gScale), float.CreateTruncating(xhatScale), float.CreateTruncating(shift), AsFloats(dx));
+            return;
+        }
+        var xhat = scratch.AsSpan(0, x.Length);
+        TensorPrimitives.Subtract(x, mean, xhat);
+        TensorPrimitives.Multiply(xhat, rstd * xhatScale, xhat);
+        TensorPrimitives.Add(xhat, shift, xhat);
+        TensorPrimitives.MultiplyAdd(g, gScale, xhat, dx);
     }
 
     // Σ(x − mean)²: float32 in one read-only pass; float64 through the scratch span (TensorPrimitives has no fused form).

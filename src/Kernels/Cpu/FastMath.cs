@@ -22,6 +22,10 @@ internal static class FastMath
     public delegate float DeviationKernel(ReadOnlySpan<float> x, float mean);
     public delegate (float SumG, float SumGX) SiluGradKernel(ReadOnlySpan<float> x, ReadOnlySpan<float> dy, float scale, float shift, Span<float> g);
     public delegate float ExpSumKernel(ReadOnlySpan<float> x, float shift, Span<float> y);
+    public delegate (float SumG, float SumGXhat) NormGradSumsKernel(ReadOnlySpan<float> x, ReadOnlySpan<float> dy,
+        float mean, float rstd, float gamma, float beta, Span<float> g);
+    public delegate void NormGradApplyKernel(ReadOnlySpan<float> x, ReadOnlySpan<float> g, float mean, float rstd,
+        float gScale, float xhatScale, float shift, Span<float> dx);
 
     /// <summary>y = eˣ.</summary>
     public static readonly MapKernel Exp = Widest<MapKernel>(W512.Exp, W256.Exp, W1.Exp);
@@ -35,6 +39,14 @@ internal static class FastMath
     public static readonly DeviationKernel SquaredDeviationSum = Widest<DeviationKernel>(W512.SquaredDeviationSum, W256.SquaredDeviationSum, W1.SquaredDeviationSum);
     /// <summary>g = dy·SiLU′(x·scale + shift); returns Σg and Σg·x (GroupNorm's dβ and dγ terms).</summary>
     public static readonly SiluGradKernel SiluGrad = Widest<SiluGradKernel>(W512.SiluGrad, W256.SiluGrad, W1.SiluGrad);
+    /// <summary>GroupNorm backward's sums over one channel plane, x̂ = (x − mean)·rstd formed on the fly: Σdy and
+    /// Σdy·x̂ (γ, β and g unused).</summary>
+    public static readonly NormGradSumsKernel NormGradSums = Widest<NormGradSumsKernel>(W512.NormGradSums, W256.NormGradSums, W1.NormGradSums);
+    /// <summary>The fused GroupNorm+SiLU form: writes g = dy·SiLU′(γ·x̂ + β) and returns Σg and Σg·x̂.</summary>
+    public static readonly NormGradSumsKernel NormSiluGradSums = Widest<NormGradSumsKernel>(W512.NormSiluGradSums, W256.NormSiluGradSums, W1.NormSiluGradSums);
+    /// <summary>GroupNorm backward's last pass: dx = g·gScale + x̂·xhatScale + shift with x̂ = (x − mean)·rstd
+    /// (g may be dx).</summary>
+    public static readonly NormGradApplyKernel NormGradApply = Widest<NormGradApplyKernel>(W512.NormGradApply, W256.NormGradApply, W1.NormGradApply);
     /// <summary>y = e^(x − shift); returns Σy (softmax's exp pass, shift = the row's maximum).</summary>
     public static readonly ExpSumKernel ExpSum = Widest<ExpSumKernel>(W512.ExpSum, W256.ExpSum, W1.ExpSum);
 
@@ -150,6 +162,66 @@ internal static class FastMath<TV, L> where TV : struct where L : ILanes<TV>
             StoreTail(gi, g[(int)i..]);
         }
         return (L.Sum(sumG), L.Sum(sumGX));
+    }
+
+    public static (float SumG, float SumGXhat) NormGradSums(ReadOnlySpan<float> x, ReadOnlySpan<float> dy,
+        float mean, float rstd, float gamma, float beta, Span<float> g) =>
+        NormGradSums(x, dy, mean, rstd, gamma, beta, g, silu: false);
+
+    public static (float SumG, float SumGXhat) NormSiluGradSums(ReadOnlySpan<float> x, ReadOnlySpan<float> dy,
+        float mean, float rstd, float gamma, float beta, Span<float> g) =>
+        NormGradSums(x, dy, mean, rstd, gamma, beta, g, silu: true);
+
+    // One read of x and dy (and, fused with SiLU, one write of g) instead of forming x̂ in a buffer and summing it
+    // in further passes. The tail pads x with the mean (x̂ = 0) and dy with 0, so padded lanes add nothing.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static (float, float) NormGradSums(ReadOnlySpan<float> x, ReadOnlySpan<float> dy,
+        float mean, float rstd, float gamma, float beta, Span<float> g, bool silu)
+    {
+        ref float xs = ref MemoryMarshal.GetReference(x), dys = ref MemoryMarshal.GetReference(dy), gs = ref MemoryMarshal.GetReference(g);
+        TV mu = L.Broadcast(mean), r = L.Broadcast(rstd), a = L.Broadcast(gamma), b = L.Broadcast(beta), sumG = default, sumGX = default;
+        nuint n = (nuint)x.Length, i = 0, width = (nuint)L.Count;
+        for (; i + width <= n; i += width)
+        {
+            TV xhat = L.Multiply(L.Subtract(L.Load(in xs, i), mu), r), gi = L.Load(in dys, i);
+            if (silu)
+            {
+                gi = L.Multiply(gi, SiluDerivative(L.FusedMultiplyAdd(xhat, a, b)));
+                L.Store(gi, ref gs, i);
+            }
+            sumG = L.Add(sumG, gi);
+            sumGX = L.FusedMultiplyAdd(gi, xhat, sumGX);
+        }
+        if (i < n)
+        {
+            TV xhat = L.Multiply(L.Subtract(LoadTail(x[(int)i..], mean), mu), r), gi = LoadTail(dy[(int)i..], 0f);
+            if (silu)
+            {
+                gi = L.Multiply(gi, SiluDerivative(L.FusedMultiplyAdd(xhat, a, b)));
+                StoreTail(gi, g[(int)i..]);
+            }
+            sumG = L.Add(sumG, gi);
+            sumGX = L.FusedMultiplyAdd(gi, xhat, sumGX);
+        }
+        return (L.Sum(sumG), L.Sum(sumGX));
+    }
+
+    public static void NormGradApply(ReadOnlySpan<float> x, ReadOnlySpan<float> g, float mean, float rstd,
+        float gScale, float xhatScale, float shift, Span<float> dx)
+    {
+        ref float xs = ref MemoryMarshal.GetReference(x), gs = ref MemoryMarshal.GetReference(g), ds = ref MemoryMarshal.GetReference(dx);
+        TV mu = L.Broadcast(mean), r = L.Broadcast(rstd), a = L.Broadcast(gScale), c = L.Broadcast(xhatScale), d = L.Broadcast(shift);
+        nuint n = (nuint)x.Length, i = 0, width = (nuint)L.Count;
+        for (; i + width <= n; i += width)
+        {
+            TV xhat = L.Multiply(L.Subtract(L.Load(in xs, i), mu), r);
+            L.Store(L.FusedMultiplyAdd(L.Load(in gs, i), a, L.FusedMultiplyAdd(xhat, c, d)), ref ds, i);
+        }
+        if (i < n)
+        {
+            TV xhat = L.Multiply(L.Subtract(LoadTail(x[(int)i..], mean), mu), r);
+            StoreTail(L.FusedMultiplyAdd(LoadTail(g[(int)i..], 0f), a, L.FusedMultiplyAdd(xhat, c, d)), dx[(int)i..]);
+        }
     }
 
     // A function of one vector of lanes holding its constants as fields, for the drivers below (TensorPrimitives'
