@@ -37,7 +37,7 @@ public sealed record ParityCase(string Name, Func<ParityInputs, Tensor[]> Output
         {
             var xs = inputs(p).Select(p.Leaf).ToArray();
             var y = f(xs);
-            var v = p.Normal([.. y.Shape]);
+            var v = p.Normal([.. y.Shape]).Cast(y.DType);
             (y * v).Sum().Backward();
             return [y, .. xs.Select(x => x.Grad ?? throw new InvalidOperationException($"{name}: no gradient reached an input"))];
         }, rtol, atol);
