@@ -31,12 +31,15 @@ internal static class BenchCommand
                 var trainer = Trainer.Start(cfg, dir, device);
                 var times = new List<double>();
                 var (rentedBefore, reusedBefore) = (0L, 0L);
+                var gpu = device.Kind == DeviceKind.Cuda ? Ect.Kernels.Cuda.CudaDevices.Use(device.Index) : null;
+                long reservedBefore = 0;
                 Ect.Kernels.ProfilingBackend? profiler = null;
                 for (int i = 0; i < parse.GetValue(steps) + 2; i++)
                 {
                     if (i == 2)
                     {
                         (rentedBefore, reusedBefore) = BufferPool<float>.Statistics;
+                        if (gpu is not null) reservedBefore = gpu.Context.PoolBytes().Reserved;
                         if (parse.GetValue(profile)) profiler = Ect.Kernels.Backends.StartProfiling();
                     }
                     var watch = Stopwatch.StartNew();
@@ -55,6 +58,12 @@ internal static class BenchCommand
                 Console.WriteLine($"buffer pool: {reused}/{rented} rents reused, {BufferPool<float>.PooledBytes >> 20} MiB idle; GC heap {GC.GetTotalMemory(false) >> 20} MiB, gen2 collections {GC.CollectionCount(2)}");
                 // A buffer the pool could not serve after warm-up is fresh memory from the OS (page faults on first touch).
                 Console.WriteLine($"fresh buffers after warm-up {(rented - rentedBefore) - (reused - reusedBefore)}");
+                if (gpu is not null)
+                {
+                    // The stream-ordered pool only grows when a step needs memory it has not cached: after warm-up it should not.
+                    var (reserved, used) = gpu.Context.PoolBytes();
+                    Console.WriteLine($"device pool: {Ect.Kernels.Cuda.DeviceMemory.Format(reserved)} reserved ({Ect.Kernels.Cuda.DeviceMemory.Format(reserved - reservedBefore)} more than after warm-up), {Ect.Kernels.Cuda.DeviceMemory.Format(used)} in use");
+                }
                 if (profiler is not null) PrintProfile(profiler, times.Count, total);
             }
             finally { Directory.Delete(dir, recursive: true); }

@@ -8,7 +8,7 @@ internal static class DeviceOption
 {
     public static Option<string> Create(string purpose) => new("--device")
     {
-        Description = $"Where {purpose} runs: cpu, cuda or cuda:N (data loading stays on the host)",
+        Description = $"Device for {purpose}: cpu, cuda or cuda:N (data loading stays on the host)",
         DefaultValueFactory = _ => "cpu",
     };
 
