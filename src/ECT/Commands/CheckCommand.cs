@@ -29,9 +29,8 @@ internal static class CheckCommand
             Console.WriteLine($"ect check: {backend.Context} against the CPU");
             var cases = ParityCases.All();
             if (parse.GetValue(filter) is { Length: > 0 } text) cases = cases.Where(c => c.Name.Contains(text, StringComparison.OrdinalIgnoreCase));
-            var training = new ParityCase("tiny ECT training steps, same seed", _ =>
-                ParitySuite.TrainingStep(device, Console.Out) is { } failure ? throw new InvalidOperationException(failure) : []);
-            return ParitySuite.Run(cases.Append(training), device, Console.Out);
+            return ParitySuite.Run(cases, device, Console.Out,
+                [("tiny ECT training steps, same seed, cpu vs " + device, () => ParitySuite.TrainingStep(device, Console.Out))]);
         });
         return command;
     }

@@ -107,6 +107,14 @@ public class DeviceTests
     }
 
     [Test]
+    public void TheTrainingCheckAgreesWithItselfOnTheCpu()
+    {
+        var output = new StringWriter();
+        Assert.That(ParitySuite.TrainingStep(Device.Cpu, output), Is.Null, output.ToString());
+        Assert.That(output.ToString(), Does.Contain("tiny ECT step 2: loss cpu"));
+    }
+
+    [Test]
     public void TheParitySuiteReportsADifference()
     {
         var output = new StringWriter();
