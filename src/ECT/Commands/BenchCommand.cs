@@ -18,9 +18,11 @@ internal static class BenchCommand
         {
             Description = "With --profile: split convolutions and matrix products by shape, with their GFLOP/s",
         };
-        var step = new Command("step", "Time ECT training steps") { network, batch, steps, profile, byShape };
+        var deviceOption = DeviceOption.Create("the timed steps");
+        var step = new Command("step", "Time ECT training steps") { network, batch, steps, profile, byShape, deviceOption };
         step.SetAction(parse =>
         {
+            var device = DeviceOption.Open(parse.GetValue(deviceOption)!);
             var cfg = new TrainConfig
             {
                 Network = parse.GetValue(network)!, Batch = parse.GetValue(batch), PretrainSteps = 0, TuneSteps = 1_000_000,
@@ -30,26 +32,29 @@ internal static class BenchCommand
             string dir = Path.Combine(Path.GetTempPath(), "ect-bench-" + Guid.NewGuid().ToString("N"));
             try
             {
-                var trainer = Trainer.Start(cfg, dir);
+                var trainer = Trainer.Start(cfg, dir, device);
                 var times = new List<double>();
                 var (rentedBefore, reusedBefore) = (0L, 0L);
+                var gpu = device.Kind == DeviceKind.Cuda ? Ect.Kernels.Cuda.CudaDevices.Use(device.Index) : null;
+                long reservedBefore = 0;
                 Ect.Kernels.ProfilingBackend? profiler = null;
                 for (int i = 0; i < parse.GetValue(steps) + 2; i++)
                 {
                     if (i == 2)
                     {
                         (rentedBefore, reusedBefore) = BufferPool<float>.Statistics;
+                        if (gpu is not null) reservedBefore = gpu.Context.PoolBytes().Reserved;
                         if (parse.GetValue(profile)) profiler = Ect.Kernels.Backends.StartProfiling(parse.GetValue(byShape));
                     }
                     var watch = Stopwatch.StartNew();
-                    trainer.TrainStep();
+                    trainer.TrainStep();   // ends by reading the loss, which waits for the device: the time is the step's
                     if (i >= 2) times.Add(watch.Elapsed.TotalSeconds);
                 }
                 Ect.Kernels.Backends.StopProfiling();
                 double total = times.Sum();
                 times.Sort();
                 double median = times[times.Count / 2];
-                Console.WriteLine($"config {cfg.Network} batch {cfg.Batch} threads {Ect.Kernels.Cpu.Threads.Count}");
+                Console.WriteLine($"config {cfg.Network} batch {cfg.Batch} device {device} threads {Ect.Kernels.Cpu.Threads.Count}");
                 Console.WriteLine($"median {median:F4} s/step");
                 Console.WriteLine($"images/s {cfg.Batch / median:F1}");
                 Console.WriteLine($"peak memory {Process.GetCurrentProcess().PeakWorkingSet64 / (1 << 20)} MiB");
@@ -57,6 +62,12 @@ internal static class BenchCommand
                 Console.WriteLine($"buffer pool: {reused}/{rented} rents reused, {BufferPool<float>.PooledBytes >> 20} MiB idle; GC heap {GC.GetTotalMemory(false) >> 20} MiB, gen2 collections {GC.CollectionCount(2)}");
                 // A buffer the pool could not serve after warm-up is fresh memory from the OS (page faults on first touch).
                 Console.WriteLine($"fresh buffers after warm-up {(rented - rentedBefore) - (reused - reusedBefore)}");
+                if (gpu is not null)
+                {
+                    // The stream-ordered pool only grows when a step needs memory it has not cached: after warm-up it should not.
+                    var (reserved, used) = gpu.Context.PoolBytes();
+                    Console.WriteLine($"device pool: {Ect.Kernels.Cuda.DeviceMemory.Format(reserved)} reserved ({Ect.Kernels.Cuda.DeviceMemory.Format(reserved - reservedBefore)} more than after warm-up), {Ect.Kernels.Cuda.DeviceMemory.Format(used)} in use");
+                }
                 if (profiler is not null) PrintProfile(profiler, times.Count, total);
             }
             finally { Directory.Delete(dir, recursive: true); }
