@@ -31,6 +31,11 @@ public abstract class Storage
         if (left == 0) Free();
     }
 
+    /// <summary>Copies elements [<paramref name="start"/>, start + destination.Length) of this storage into host
+    /// memory. A device storage waits for the work queued on it first. For reading values (Item, ToDoubleArray,
+    /// checkpoints), not for hot paths.</summary>
+    public abstract void CopyToHost<T>(int start, Span<T> destination) where T : unmanaged;
+
     protected abstract void Free();
 }
 
@@ -67,6 +72,13 @@ public sealed class HostStorage<T> : Storage where T : unmanaged
         "this tensor's memory was released (Dispose or the end of a TensorScope) and may already hold another tensor's data");
 
     public Span<T> Span => Array.AsSpan();
+
+    public override void CopyToHost<TOut>(int start, Span<TOut> destination)
+    {
+        if (typeof(TOut) != typeof(T))
+            throw new InvalidOperationException($"CopyToHost: the storage holds {DType.Name()}, not {typeof(TOut).Name}");
+        System.Runtime.InteropServices.MemoryMarshal.Cast<T, TOut>(Array.AsSpan(start, destination.Length)).CopyTo(destination);
+    }
 
     protected override void Free()
     {
