@@ -47,6 +47,17 @@ public abstract class Module
 
     public void Eval() => Train(false);
 
+    /// <summary>Moves every parameter to <paramref name="device"/> in place (the layers' fields keep pointing at
+    /// them) and returns this module.</summary>
+    public Module To(Device device)
+    {
+        foreach (var p in Parameters()) p.MoveTo(device);
+        return this;
+    }
+
+    /// <summary>Where the parameters live (the CPU for a module without parameters).</summary>
+    public Device Device => Parameters().FirstOrDefault()?.Device ?? Device.Cpu;
+
     /// <summary>Forgets accumulated gradients (call before each backward pass of a training step).</summary>
     public void ZeroGrad()
     {

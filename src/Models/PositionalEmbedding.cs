@@ -12,7 +12,7 @@ public static class PositionalEmbedding
         int half = channels / 2;
         var f = new double[half];
         for (int j = 0; j < half; j++) f[j] = Math.Pow(1 / maxPositions, j / (double)Math.Max(half - 1, 1));
-        var freqs = Tensor.FromArray(f, 1, half).Cast(c.DType);
+        var freqs = Tensor.FromArray(f, 1, half).Cast(c.DType).To(c.Device);
         var phase = c.Reshape(-1, 1) * freqs;                       // [B, half]
         return TensorOps.Concat([phase.Sin(), phase.Cos()], 1);
     }

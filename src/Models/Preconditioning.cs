@@ -32,10 +32,11 @@ public static class EdmCoefficients
 /// <summary>Per-image scalars (σ, c_skip, loss weights, …) as a [B, 1, 1, 1] tensor that broadcasts over images.</summary>
 public static class PerImage
 {
-    public static Tensor Column(IEnumerable<double> values, DType dtype)
+    /// <summary>The values as a [B, 1, 1, 1] column with <paramref name="like"/>'s dtype, on its device.</summary>
+    public static Tensor Column(IEnumerable<double> values, Tensor like)
     {
         var v = values.ToArray();
-        return Tensor.FromArray(v, v.Length, 1, 1, 1).Cast(dtype);
+        return Tensor.FromArray(v, v.Length, 1, 1, 1).Cast(like.DType).To(like.Device);
     }
 }
 
@@ -54,11 +55,11 @@ public sealed class Denoiser : Module
         int b = x.Dim(0);
         if (sigma.Length != b)
             throw new TensorShapeException($"Denoiser: {sigma.Length} noise levels for a batch of {b} images; pass one σ per image");
-        Tensor Column(Func<double, double> f) => PerImage.Column(sigma.Select(f), x.DType);
+        Tensor Column(Func<double, double> f) => PerImage.Column(sigma.Select(f), x);
         var cIn = Column(EdmCoefficients.CIn);
         var cSkip = Column(s => EdmCoefficients.CSkip(s, sigmaMin));
         var cOut = Column(s => EdmCoefficients.COut(s, sigmaMin));
-        var cNoise = Tensor.FromArray(sigma.Select(EdmCoefficients.CNoise).ToArray(), b).Cast(x.DType);
+        var cNoise = Tensor.FromArray(sigma.Select(EdmCoefficients.CNoise).ToArray(), b).Cast(x.DType).To(x.Device);
         var f = Net.Forward(x * cIn, cNoise, dropoutRng);
         return cSkip * x + cOut * f;
     }

@@ -43,12 +43,12 @@ public sealed class Tensor : IDisposable
         return new Tensor(Storage, [.. shape], [.. strides], offset);
     }
 
-    public Storage Storage { get; }
+    public Storage Storage { get; private set; }
     public ImmutableArray<int> Shape { get; }
     /// <summary>Strides in elements, one per axis; 0 on an expanded (broadcast) axis.</summary>
-    public ImmutableArray<int> Strides { get; }
+    public ImmutableArray<int> Strides { get; private set; }
     /// <summary>Index of element (0, …, 0) in the storage, in elements.</summary>
-    public int Offset { get; }
+    public int Offset { get; private set; }
     public bool IsContiguous { get; }
     public DType DType => Storage.DType;
     public Device Device => Storage.Device;
@@ -172,9 +172,28 @@ public sealed class Tensor : IDisposable
         return index;
     }
 
-    public double GetDouble(long flat) => DType == DType.Float32
-        ? Host<float>().Span[StorageIndex(flat)]
-        : Host<double>().Span[StorageIndex(flat)];
+    /// <summary>One element as double. On a device this copies the element to the host (it waits for the device):
+    /// fine for a loss value, not for loops.</summary>
+    public double GetDouble(long flat)
+    {
+        int index = StorageIndex(flat);
+        if (Device != Device.Cpu) return DeviceValues(index, 1)[0];
+        return DType == DType.Float32 ? Host<float>().Span[index] : Host<double>().Span[index];
+    }
+
+    // Elements [start, start + count) of a device storage, copied to the host as double.
+    private double[] DeviceValues(int start, int count)
+    {
+        var values = new double[count];
+        if (DType == DType.Float64) Storage.CopyToHost<double>(start, values);
+        else
+        {
+            var floats = new float[count];
+            Storage.CopyToHost<float>(start, floats);
+            for (int i = 0; i < count; i++) values[i] = floats[i];
+        }
+        return values;
+    }
 
     public void SetDouble(long flat, double value)
     {
@@ -194,12 +213,42 @@ public sealed class Tensor : IDisposable
     public double[] ToDoubleArray()
     {
         var result = new double[Count];
+        if (Device != Device.Cpu && result.Length > 0)
+        {
+            // One copy of the storage range this view spans, then the view's gather on the host.
+            int first = Offset, last = Offset;
+            for (int axis = 0; axis < Rank; axis++)
+            {
+                long reach = (long)(Shape[axis] - 1) * Strides[axis];
+                if (reach < 0) first += (int)reach; else last += (int)reach;
+            }
+            var span = DeviceValues(first, last - first + 1);
+            for (long i = 0; i < result.Length; i++) result[i] = span[StorageIndex(i) - first];
+            return result;
+        }
         for (long i = 0; i < result.Length; i++) result[i] = GetDouble(i);
         return result;
     }
 
     /// <summary>All elements in row-major order, as float.</summary>
     public float[] ToFloatArray() => Array.ConvertAll(ToDoubleArray(), v => (float)v);
+
+    /// <summary>Makes this tensor use <paramref name="replacement"/>'s storage (same shape and dtype, both contiguous)
+    /// and lets go of its own: PyTorch's <c>param.data = param.data.to(device)</c>, so everything holding this Tensor
+    /// object (a module's fields, an optimizer's list) sees the move. For leaves only.</summary>
+    internal void AdoptStorage(Tensor replacement)
+    {
+        if (GradFn is not null)
+            throw new InvalidOperationException($"AdoptStorage: {this} is the output of an op; only leaves (parameters) can be moved in place");
+        if (!Shape.AsSpan().SequenceEqual(replacement.Shape.AsSpan()) || DType != replacement.DType || !IsContiguous || !replacement.IsContiguous)
+            throw new InvalidOperationException($"AdoptStorage: {replacement} cannot stand in for {this} (shape and dtype must match, both contiguous)");
+        replacement.Storage.Retain();
+        var old = Storage;
+        Storage = replacement.Storage;
+        Strides = replacement.Strides;
+        Offset = replacement.Offset;
+        old.Release();
+    }
 
     public void Dispose()
     {

@@ -31,8 +31,9 @@ public static class SafeTensors
         return new Entry("F32", shape, bytes);
     }
 
+    /// <summary>A float32 tensor's values, from any device (a device tensor is copied to the host).</summary>
     public static Entry FromTensor(Tensor t) => t.DType == DType.Float32
-        ? FromFloats(t.Contiguous().HostSpan<float>().ToArray(), t.Shape.ToArray())
+        ? FromFloats(t.Device.Kind == DeviceKind.Cpu ? t.Contiguous().HostSpan<float>().ToArray() : t.ToFloatArray(), t.Shape.ToArray())
         : throw new ArgumentException($"checkpoints hold float32 tensors; got {t.DType.Name()}");
 
     public static void Write(string path, IReadOnlyDictionary<string, Entry> tensors, IReadOnlyDictionary<string, string>? metadata = null)

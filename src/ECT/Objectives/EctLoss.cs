@@ -33,7 +33,7 @@ public static class EctLoss
         int b = y.Dim(0);
         if (t.Length != b || r.Length != b)
             throw new ArgumentException($"EctLoss: {t.Length} values of t and {r.Length} of r for a batch of {b}");
-        Tensor Column(IEnumerable<double> values) => PerImage.Column(values, y.DType);
+        Tensor Column(IEnumerable<double> values) => PerImage.Column(values, y);
 
         // The teacher runs first, in a scope of its own that keeps only the target: its activations (a whole forward
         // pass) go back to the pool before the student's forward and backward, instead of living to the step's end.
@@ -54,7 +54,7 @@ public static class EctLoss
 
         var squared = (student - target).Square().Sum([1, 2, 3]);            // ‖Δ_i‖², [B]
         var norm = c > 0 ? (squared + c * c).Sqrt() - c : squared.Maximum(NormFloor).Sqrt();
-        var weight = Tensor.FromArray(t.Select((ti, i) => 1 / (ti - r[i])).ToArray(), b).Cast(y.DType);
+        var weight = Tensor.FromArray(t.Select((ti, i) => 1 / (ti - r[i])).ToArray(), b).Cast(y.DType).To(y.Device);
         var perSample = norm * weight;
         return new EctLossResult(perSample.Mean(), perSample, student, target);
     }

@@ -20,8 +20,8 @@ public static class EdmLoss
     public static Tensor Compute(DenoiserFn denoise, Tensor y, double[] sigma, Tensor noise, Rng dropoutRng)
     {
         int b = y.Dim(0);
-        var column = PerImage.Column(sigma, y.DType);
-        var lambda = PerImage.Column(sigma.Select(Weight), y.DType);
+        var column = PerImage.Column(sigma, y);
+        var lambda = PerImage.Column(sigma.Select(Weight), y);
         var d = denoise(y + noise * column, sigma, dropoutRng);
         return (lambda * (d - y).Square()).Sum() / b;
     }

@@ -32,14 +32,14 @@ public static class ConsistencySampler
         };
     }
 
-    public static Tensor Sample(SamplingDenoiser denoise, int[] shape, double[] times, Rng rng)
+    public static Tensor Sample(SamplingDenoiser denoise, int[] shape, double[] times, Rng rng, Device device = default)
     {
-        var x = TensorOps.RandomNormal(shape, rng, DType.Float64) * times[0];
+        var x = TensorOps.RandomNormal(shape, rng, DType.Float64, device) * times[0];
         int batch = shape[0];
         for (int i = 0; i + 1 < times.Length; i++)
         {
             x = denoise(x, Enumerable.Repeat(times[i], batch).ToArray());
-            if (times[i + 1] > 0) x = x + TensorOps.RandomNormal(shape, rng, DType.Float64) * times[i + 1];
+            if (times[i + 1] > 0) x = x + TensorOps.RandomNormal(shape, rng, DType.Float64, device) * times[i + 1];
         }
         return x;
     }
@@ -82,6 +82,6 @@ public static class HeunSampler
         return x;
     }
 
-    public static Tensor Sample(SamplingDenoiser denoise, int[] shape, int steps, Rng rng, double sigmaMin = 0.002) =>
-        Sample(denoise, TensorOps.RandomNormal(shape, rng, DType.Float64), steps, sigmaMin);
+    public static Tensor Sample(SamplingDenoiser denoise, int[] shape, int steps, Rng rng, double sigmaMin = 0.002, Device device = default) =>
+        Sample(denoise, TensorOps.RandomNormal(shape, rng, DType.Float64, device), steps, sigmaMin);
 }

@@ -29,7 +29,16 @@ public static class Checkpoints
     public static void LoadInto(Module module, IReadOnlyDictionary<string, SafeTensors.Entry> tensors, string prefix, string path, string network)
     {
         foreach (var (name, t) in module.NamedParameters())
-            LoadInto(t.Shape.AsSpan(), t.HostSpan<float>(), tensors, prefix + name, path, network);
+        {
+            if (t.Device.Kind == DeviceKind.Cpu)
+            {
+                LoadInto(t.Shape.AsSpan(), t.HostSpan<float>(), tensors, prefix + name, path, network);
+                continue;
+            }
+            using var host = Tensor.Empty(t.Shape.AsSpan());   // read on the host, then one upload
+            LoadInto(t.Shape.AsSpan(), host.HostSpan<float>(), tensors, prefix + name, path, network);
+            host.CopyInto(t);
+        }
     }
 
     /// <summary>Copies checkpoint tensor <paramref name="name"/> into <paramref name="target"/> of the given shape.</summary>

@@ -33,6 +33,10 @@ public sealed class Trainer
     public string RunDirectory { get; }
     public Denoiser Online { get; }
     public Denoiser EmaNet { get; }
+
+    /// <summary>Where the networks, the optimizer state and every step's tensors live. The data stays on the host;
+    /// each batch is copied over.</summary>
+    public Device Device { get; }
     public IOptimizer Optimizer { get; private set; }
     private Ema _ema;
 
@@ -42,15 +46,18 @@ public sealed class Trainer
     public bool IsTuning => Step >= Config.PretrainSteps;
     public int Stage => IsTuning ? Mapping.Stage(Step - Config.PretrainSteps, Config.ItersPerStage) : 0;
 
-    private Trainer(TrainConfig config, string runDirectory, ImageDataset data)
+    private Trainer(TrainConfig config, string runDirectory, ImageDataset data, Device device)
     {
         config.Validate();
-        Config = config; RunDirectory = runDirectory; _data = data;
+        Config = config; RunDirectory = runDirectory; _data = data; Device = device;
         var network = Networks.ByName(config.Network) with { ImageChannels = data.Channels, Resolution = data.Height };
         if (data.Height != data.Width)
             throw new InvalidDataException($"{data.Name}: images are {data.Height}×{data.Width}; the U-Net needs square images");
+        // Initialised on the host (the same numbers on every device), then moved.
         Online = new Denoiser(new UNet(network, new Rng(config.Seed)));
         EmaNet = new Denoiser(new UNet(network, new Rng(config.Seed)));
+        Online.To(device);
+        EmaNet.To(device);
         EmaNet.Eval();
         (_dataSeed, _noiseSeed, _dropoutSeed) = (config.Seed * 4 + 1, config.Seed * 4 + 2, config.Seed * 4 + 3);
         Online.Net.SetDropout(IsTuning ? config.TuneDropout : config.PretrainDropout);
@@ -60,11 +67,11 @@ public sealed class Trainer
     }
 
     /// <summary>Starts a new run in <paramref name="runDirectory"/> (which must not already hold a run).</summary>
-    public static Trainer Start(TrainConfig config, string runDirectory)
+    public static Trainer Start(TrainConfig config, string runDirectory, Device device = default)
     {
         if (File.Exists(Path.Combine(runDirectory, "config.json")))
             throw new InvalidOperationException($"{runDirectory} already holds a run; continue it with --resume {runDirectory}, or pick another --out");
-        var trainer = new Trainer(config, runDirectory, DatasetLoader.Load(config.Data));
+        var trainer = new Trainer(config, runDirectory, DatasetLoader.Load(config.Data), device);
         Directory.CreateDirectory(runDirectory);
         File.WriteAllText(Path.Combine(runDirectory, "config.json"), config.ToJson());
         File.WriteAllText(Path.Combine(runDirectory, "log.jsonl"), "");
@@ -73,25 +80,25 @@ public sealed class Trainer
 
     /// <summary>Starts an ECT-only run (no pretraining) whose online and EMA networks both begin from the EMA
     /// weights of <paramref name="initCheckpoint"/> (spec §4.4: ECT tunes the pretrained model's EMA).</summary>
-    public static Trainer StartFrom(TrainConfig config, string runDirectory, string initCheckpoint)
+    public static Trainer StartFrom(TrainConfig config, string runDirectory, string initCheckpoint, Device device = default)
     {
         if (Directory.Exists(initCheckpoint)) initCheckpoint = LatestCheckpoint(initCheckpoint);
         var (pretrained, network) = Checkpoints.LoadEmaDenoiser(initCheckpoint);
         if (network.Name != config.Network)
             throw new ArgumentException($"--init {initCheckpoint} holds a '{network.Name}' network but the run is configured for '{config.Network}'; pass --config {network.Name}");
-        var trainer = Start(config with { PretrainSteps = 0 }, runDirectory);
+        var trainer = Start(config with { PretrainSteps = 0 }, runDirectory, device);
         CopyWeights(pretrained, trainer.Online);
         CopyWeights(pretrained, trainer.EmaNet);
         return trainer;
     }
 
     /// <summary>Continues the run in <paramref name="runDirectory"/> from its latest checkpoint.</summary>
-    public static Trainer Resume(string runDirectory)
+    public static Trainer Resume(string runDirectory, Device device = default)
     {
         string configPath = Path.Combine(runDirectory, "config.json");
         if (!File.Exists(configPath)) throw new FileNotFoundException($"--resume {runDirectory}: no config.json there; is this a run directory?");
         var config = TrainConfig.FromJson(File.ReadAllText(configPath), configPath);
-        var trainer = new Trainer(config, runDirectory, DatasetLoader.Load(config.Data));
+        var trainer = new Trainer(config, runDirectory, DatasetLoader.Load(config.Data), device);
         string checkpoint = LatestCheckpoint(runDirectory);
         if (File.Exists(checkpoint)) trainer.Load(checkpoint);
         trainer.TruncateLog();
@@ -109,7 +116,7 @@ public sealed class Trainer
     private static void CopyWeights(Module from, Module to)
     {
         foreach (var ((_, a), (_, b)) in from.NamedParameters().Zip(to.NamedParameters()))
-            a.HostSpan<float>().CopyTo(b.HostSpan<float>());
+            a.CopyInto(b);
     }
 
     /// <summary>Runs one optimizer step and returns what it measured.</summary>
@@ -120,12 +127,12 @@ public sealed class Trainer
         double loss;
         using (var scope = TensorScope.Begin())
         {
-            var y = NextBatch();
+            var y = NextBatch().To(Device);
             int b = Config.Batch;
             var noiseRng = new Rng(_noiseSeed, (ulong)Step << 32);
             var dropoutRng = new Rng(_dropoutSeed, (ulong)Step << 32);
             var z = TensorOps.RandomNormal([b], noiseRng, DType.Float64).ToDoubleArray();
-            var noise = TensorOps.RandomNormal(y.Shape.AsSpan(), noiseRng);
+            var noise = TensorOps.RandomNormal(y.Shape.AsSpan(), noiseRng, device: Device);
             DenoiserFn denoise = (x, sigma, rng) => Online.Forward(x, sigma, rng);
             Tensor lossTensor;
             if (IsTuning)
@@ -280,12 +287,12 @@ public sealed class Trainer
         if (diffusion)
         {
             SamplingDenoiser denoiser = (x, sigma) => EmaNet.Forward(x.Cast(DType.Float32), sigma).Cast(DType.Float64);
-            yield return ("heun18", HeunSampler.Sample(denoiser, shape, 18, new Rng(12345)));
+            yield return ("heun18", HeunSampler.Sample(denoiser, shape, 18, new Rng(12345), device: Device));
             yield break;
         }
         SamplingDenoiser consistency = (x, sigma) =>
             EmaNet.Forward(x.Cast(DType.Float32), sigma, null, EdmCoefficients.EctSigmaMin).Cast(DType.Float64);
-        yield return ("ect1step", ConsistencySampler.Sample(consistency, shape, ConsistencySampler.Times(1), new Rng(12345)));
-        yield return ("ect2step", ConsistencySampler.Sample(consistency, shape, ConsistencySampler.Times(2), new Rng(12345)));
+        yield return ("ect1step", ConsistencySampler.Sample(consistency, shape, ConsistencySampler.Times(1), new Rng(12345), Device));
+        yield return ("ect2step", ConsistencySampler.Sample(consistency, shape, ConsistencySampler.Times(2), new Rng(12345), Device));
     }
 }
