@@ -262,9 +262,8 @@ public sealed class Trainer
         for (int i = 0; i < parameters.Count; i++)
         {
             var (m, v) = Optimizer.Moments(i);
-            var shape = parameters[i].Tensor.Shape.AsSpan();
-            Checkpoints.LoadInto(shape, m.HostSpan<float>(), tensors, "optimizer.m/" + parameters[i].Path, path, Config.Network);
-            Checkpoints.LoadInto(shape, v.HostSpan<float>(), tensors, "optimizer.v/" + parameters[i].Path, path, Config.Network);
+            Checkpoints.LoadInto(m, tensors, "optimizer.m/" + parameters[i].Path, path, Config.Network);
+            Checkpoints.LoadInto(v, tensors, "optimizer.v/" + parameters[i].Path, path, Config.Network);
         }
         Optimizer.Restore(long.Parse(metadata["optimizer_step"], CultureInfo.InvariantCulture));
         Optimizer.LearningRate = double.Parse(metadata["optimizer_lr"], CultureInfo.InvariantCulture);

@@ -55,7 +55,7 @@ public sealed partial class CudaBackend
 /// <summary>
 /// A kernel of <see cref="Module"/>.cu instantiated for both dtypes as <c>{Name}_f32</c> and <c>{Name}_f64</c>
 /// (extern "C" names). Every launch goes through one of these, declared as
-/// <c>static readonly TypedKernel X = new("module", "name")</c>: a test reads those declarations and checks that both
+/// <c>static readonly TypedKernel X = new(module, name)</c> with string literals: a test reads those declarations and checks that both
 /// names exist in the .cu file, so a renamed kernel fails CI rather than a GPU run.
 /// </summary>
 internal sealed class TypedKernel(string module, string name)
