@@ -2,7 +2,8 @@
 // them (src/Kernels/Cpu/CpuBackend.Norm.cs): biased variance, eps inside the root, per-channel γ and β.
 // x is contiguous [N, C, spatial]; one (sample, group) item is the contiguous block of C/groups planes, handled by one
 // block with warp-shuffle reductions; item = sample·groups + group. γ/β are optional (null pointer = absent: 1 and 0)
-// and may be strided. mean and rstd are [N, groups].
+// and may be strided. mean and rstd are [N, groups]. A block holds fewer than 2³¹ elements (a storage's length is an
+// int), so indices inside it are 32-bit: the channel of element e is one 32-bit division.
 #include "ect_prelude.cuh"
 
 struct GroupShape { int channels, groups; ect_i64 spatial; };
@@ -18,7 +19,7 @@ template <typename T> ECT_FN void group_norm(const T* __restrict__ x, T* __restr
 {
     __shared__ T scratch[32];
     const int perGroup = g.channels / g.groups;
-    const ect_i64 block = (ect_i64)perGroup * g.spatial;
+    const unsigned spatial = (unsigned)g.spatial, block = (unsigned)perGroup * spatial;
     const T count = (T)block;
     for (ect_i64 item = blockIdx.x; item < items; item += gridDim.x)
     {
@@ -26,15 +27,15 @@ template <typename T> ECT_FN void group_norm(const T* __restrict__ x, T* __restr
         T* yb = y + item * block;
         const int channel0 = (int)(item % g.groups) * perGroup;
         T s = (T)0;
-        for (ect_i64 e = threadIdx.x; e < block; e += blockDim.x) s += xb[e];
+        for (unsigned e = threadIdx.x; e < block; e += blockDim.x) s += xb[e];
         const T mu = ect_block_sum(s, scratch) / count;
         T q = (T)0;
-        for (ect_i64 e = threadIdx.x; e < block; e += blockDim.x) { T d = xb[e] - mu; q += d * d; }
+        for (unsigned e = threadIdx.x; e < block; e += blockDim.x) { T d = xb[e] - mu; q += d * d; }
         const T r = (T)1 / ect_sqrt(ect_block_sum(q, scratch) / count + eps);
         if (threadIdx.x == 0) { mean[item] = mu; rstd[item] = r; }
-        for (ect_i64 e = threadIdx.x; e < block; e += blockDim.x)
+        for (unsigned e = threadIdx.x; e < block; e += blockDim.x)
         {
-            const int c = channel0 + (int)(e / g.spatial);
+            const int c = channel0 + (int)(e / spatial);
             const T z = (xb[e] - mu) * (r * affine_at(gamma, gammaStride, c, (T)1)) + affine_at(beta, betaStride, c, (T)0);
             yb[e] = silu ? silu_of(z) : z;
         }
@@ -64,7 +65,7 @@ template <typename T> ECT_FN void group_norm_backward(const T* __restrict__ dy, 
 {
     __shared__ T scratch[64];
     const int perGroup = g.channels / g.groups;
-    const ect_i64 block = (ect_i64)perGroup * g.spatial;
+    const unsigned spatial = (unsigned)g.spatial, block = (unsigned)perGroup * spatial;
     const T count = (T)block;
     for (ect_i64 item = blockIdx.x; item < items; item += gridDim.x)
     {
@@ -79,10 +80,10 @@ template <typename T> ECT_FN void group_norm_backward(const T* __restrict__ dy, 
         {
             const int c = channel0 + k;
             const T gc = affine_at(gamma, gammaStride, c, (T)1), bc = affine_at(beta, betaStride, c, (T)0);
-            const T* xp = xb + k * g.spatial;
-            const T* dyp = dyb + k * g.spatial;
+            const T* xp = xb + (ect_i64)k * spatial;
+            const T* dyp = dyb + (ect_i64)k * spatial;
             T a = (T)0, b = (T)0;
-            for (ect_i64 e = threadIdx.x; e < g.spatial; e += blockDim.x)
+            for (unsigned e = threadIdx.x; e < spatial; e += blockDim.x)
             {
                 const T xhat = (xp[e] - mu) * r, gr = group_grad(dyp[e], xhat, gc, bc, silu);
                 a += gr; b += gr * xhat;
@@ -92,9 +93,9 @@ template <typename T> ECT_FN void group_norm_backward(const T* __restrict__ dy, 
             meanG += gc * a; meanGX += gc * b;
         }
         meanG /= count; meanGX /= count;
-        for (ect_i64 e = threadIdx.x; e < block; e += blockDim.x)
+        for (unsigned e = threadIdx.x; e < block; e += blockDim.x)
         {
-            const int c = channel0 + (int)(e / g.spatial);
+            const int c = channel0 + (int)(e / spatial);
             const T gc = affine_at(gamma, gammaStride, c, (T)1), bc = affine_at(beta, betaStride, c, (T)0);
             const T xhat = (xb[e] - mu) * r, gr = group_grad(dyb[e], xhat, gc, bc, silu);
             dxb[e] = gr * (r * gc) + xhat * (-r * meanGX) - r * meanG;

@@ -24,26 +24,27 @@ ECT_FN Words philox(ect_u64 seed, ect_u64 counter)
 
 ECT_FN unsigned word_at(const Words& w, int k) { return k == 0 ? w.w0 : k == 1 ? w.w1 : k == 2 ? w.w2 : w.w3; }
 
-// Threads walk the Philox blocks that cover numbers offset … offset + n − 1.
-#define ECT_PHILOX_BLOCKS(block, offset, n) \
-    const ect_u64 firstBlock = (offset) >> 2, blockCount = (((offset) + (ect_u64)(n) - 1) >> 2) - firstBlock + 1; \
-    for (ect_u64 block = firstBlock + (ect_u64)blockIdx.x * blockDim.x + threadIdx.x; block < firstBlock + blockCount; \
-         block += (ect_u64)gridDim.x * blockDim.x)
-
-// U[0, 1): the top 24 bits of the word over 2²⁴, exact in float and double (bit-equal to the CPU).
-template <typename T> ECT_FN void uniform(T* __restrict__ y, ect_i64 n, ect_u64 seed, ect_u64 offset)
+// y[i] = number(words of block (offset + i) div 4, word (offset + i) mod 4) for i < n: threads walk the Philox blocks
+// that cover numbers offset … offset + n − 1, each computing its block once.
+template <typename T, typename Number> ECT_FN void philox_fill(T* __restrict__ y, ect_i64 n, ect_u64 seed, ect_u64 offset, Number number)
 {
     if (n <= 0) return;
-    ECT_PHILOX_BLOCKS(block, offset, n)
+    const ect_u64 firstBlock = offset >> 2, endBlock = ((offset + (ect_u64)n - 1) >> 2) + 1;
+    for (ect_u64 block = firstBlock + (ect_u64)blockIdx.x * blockDim.x + threadIdx.x; block < endBlock; block += (ect_u64)gridDim.x * blockDim.x)
     {
         const Words w = philox(seed, block);
         for (int k = 0; k < 4; k++)
         {
             const ect_u64 p = block * 4 + k;
-            if (p < offset || p - offset >= (ect_u64)n) continue;
-            y[p - offset] = (T)(word_at(w, k) >> 8) * (T)(1.0 / 16777216.0);
+            if (p >= offset && p - offset < (ect_u64)n) y[p - offset] = number(w, k);
         }
     }
+}
+
+// U[0, 1): the top 24 bits of the word over 2²⁴, exact in float and double (bit-equal to the CPU).
+template <typename T> ECT_FN void uniform(T* __restrict__ y, ect_i64 n, ect_u64 seed, ect_u64 offset)
+{
+    philox_fill(y, n, seed, offset, [](const Words& w, int k) { return (T)(word_at(w, k) >> 8) * (T)(1.0 / 16777216.0); });
 }
 ECT_KERNEL void uniform_f32(float* y, ect_i64 n, ect_u64 seed, ect_u64 offset) { uniform(y, n, seed, offset); }
 ECT_KERNEL void uniform_f64(double* y, ect_i64 n, ect_u64 seed, ect_u64 offset) { uniform(y, n, seed, offset); }
@@ -52,17 +53,7 @@ ECT_KERNEL void uniform_f64(double* y, ect_i64 n, ect_u64 seed, ect_u64 offset) 
 // (⌊p·2²⁴⌋ with p rounded to T first, from the host), else 0: the CPU's integer compare, bit-equal.
 template <typename T> ECT_FN void dropout_mask(T* __restrict__ y, ect_i64 n, ect_u64 seed, ect_u64 offset, unsigned threshold, T scale)
 {
-    if (n <= 0) return;
-    ECT_PHILOX_BLOCKS(block, offset, n)
-    {
-        const Words w = philox(seed, block);
-        for (int k = 0; k < 4; k++)
-        {
-            const ect_u64 p = block * 4 + k;
-            if (p < offset || p - offset >= (ect_u64)n) continue;
-            y[p - offset] = (word_at(w, k) >> 8) > threshold ? scale : (T)0;
-        }
-    }
+    philox_fill(y, n, seed, offset, [=](const Words& w, int k) { return (word_at(w, k) >> 8) > threshold ? scale : (T)0; });
 }
 ECT_KERNEL void dropout_mask_f32(float* y, ect_i64 n, ect_u64 seed, ect_u64 offset, unsigned threshold, float scale)
 { dropout_mask(y, n, seed, offset, threshold, scale); }
@@ -70,27 +61,20 @@ ECT_KERNEL void dropout_mask_f64(double* y, ect_i64 n, ect_u64 seed, ect_u64 off
 { dropout_mask(y, n, seed, offset, threshold, scale); }
 
 // N(0, 1) by Box–Muller on the word pairs (w0, w1) and (w2, w3), even numbers taking the cosine, odd the sine, computed
-// in double as the CPU does and then rounded to T. The arithmetic is the CPU's operation for operation, but CUDA's
-// double log/sin/cos may differ from .NET's (the C library's) in the last bit or two: float32 results are then equal
-// except where a double lands next to a float rounding boundary (rare), float64 results agree to a few ulp.
+// in double as the CPU does and then rounded to T. The arithmetic is the CPU's operation for operation (each number
+// recomputes its pair's radius: the same value), but CUDA's double log/sin/cos may differ from .NET's (the C library's)
+// in the last bit or two: float32 results are then equal except where a double lands next to a float rounding
+// boundary (rare), float64 results agree to a few ulp.
 template <typename T> ECT_FN void normal(T* __restrict__ y, ect_i64 n, ect_u64 seed, ect_u64 offset)
 {
-    if (n <= 0) return;
-    const double twoPow32 = 4294967296.0, twoPi = 2.0 * 3.141592653589793;
-    ECT_PHILOX_BLOCKS(block, offset, n)
+    philox_fill(y, n, seed, offset, [](const Words& w, int k)
     {
-        const Words w = philox(seed, block);
-        // u1 = (w + 1)/2³² is in (0, 1], so the log is finite.
-        const double r0 = sqrt(-2.0 * log((w.w0 + 1.0) / twoPow32)), t0 = twoPi * (w.w1 / twoPow32);
-        const double r1 = sqrt(-2.0 * log((w.w2 + 1.0) / twoPow32)), t1 = twoPi * (w.w3 / twoPow32);
-        for (int k = 0; k < 4; k++)
-        {
-            const ect_u64 p = block * 4 + k;
-            if (p < offset || p - offset >= (ect_u64)n) continue;
-            const double z = k == 0 ? r0 * cos(t0) : k == 1 ? r0 * sin(t0) : k == 2 ? r1 * cos(t1) : r1 * sin(t1);
-            y[p - offset] = (T)z;
-        }
-    }
+        const double twoPow32 = 4294967296.0, twoPi = 2.0 * 3.141592653589793;
+        const unsigned a = k < 2 ? w.w0 : w.w2, b = k < 2 ? w.w1 : w.w3;
+        // u1 = (a + 1)/2³² is in (0, 1], so the log is finite.
+        const double r = sqrt(-2.0 * log((a + 1.0) / twoPow32)), t = twoPi * (b / twoPow32);
+        return (T)((k & 1) == 0 ? r * cos(t) : r * sin(t));
+    });
 }
 ECT_KERNEL void normal_f32(float* y, ect_i64 n, ect_u64 seed, ect_u64 offset) { normal(y, n, seed, offset); }
 ECT_KERNEL void normal_f64(double* y, ect_i64 n, ect_u64 seed, ect_u64 offset) { normal(y, n, seed, offset); }
