@@ -14,9 +14,11 @@ internal static class BenchCommand
         var batch = new Option<int>("--batch") { Description = "Images per step", DefaultValueFactory = _ => 64 };
         var steps = new Option<int>("--steps") { Description = "Timed steps (after 2 warm-up steps)", DefaultValueFactory = _ => 5 };
         var profile = new Option<bool>("--profile") { Description = "Also print the time spent in each backend primitive per step" };
-        var step = new Command("step", "Time ECT training steps") { network, batch, steps, profile };
+        var deviceOption = DeviceOption.Create("the timed steps");
+        var step = new Command("step", "Time ECT training steps") { network, batch, steps, profile, deviceOption };
         step.SetAction(parse =>
         {
+            var device = DeviceOption.Open(parse.GetValue(deviceOption)!);
             var cfg = new TrainConfig
             {
                 Network = parse.GetValue(network)!, Batch = parse.GetValue(batch), PretrainSteps = 0, TuneSteps = 1_000_000,
@@ -26,7 +28,7 @@ internal static class BenchCommand
             string dir = Path.Combine(Path.GetTempPath(), "ect-bench-" + Guid.NewGuid().ToString("N"));
             try
             {
-                var trainer = Trainer.Start(cfg, dir);
+                var trainer = Trainer.Start(cfg, dir, device);
                 var times = new List<double>();
                 var (rentedBefore, reusedBefore) = (0L, 0L);
                 Ect.Kernels.ProfilingBackend? profiler = null;
@@ -38,14 +40,14 @@ internal static class BenchCommand
                         if (parse.GetValue(profile)) profiler = Ect.Kernels.Backends.StartProfiling();
                     }
                     var watch = Stopwatch.StartNew();
-                    trainer.TrainStep();
+                    trainer.TrainStep();   // ends by reading the loss, which waits for the device: the time is the step's
                     if (i >= 2) times.Add(watch.Elapsed.TotalSeconds);
                 }
                 Ect.Kernels.Backends.StopProfiling();
                 double total = times.Sum();
                 times.Sort();
                 double median = times[times.Count / 2];
-                Console.WriteLine($"config {cfg.Network} batch {cfg.Batch} threads {Ect.Kernels.Cpu.Threads.Count}");
+                Console.WriteLine($"config {cfg.Network} batch {cfg.Batch} device {device} threads {Ect.Kernels.Cpu.Threads.Count}");
                 Console.WriteLine($"median {median:F4} s/step");
                 Console.WriteLine($"images/s {cfg.Batch / median:F1}");
                 Console.WriteLine($"peak memory {Process.GetCurrentProcess().PeakWorkingSet64 / (1 << 20)} MiB");

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Runtime.Intrinsics;
 using Ect.IO;
 using Ect.Kernels.Cpu;
+using Ect.Kernels.Cuda;
 using Ect.Training;
 using Spectre.Console;
 
@@ -23,7 +24,7 @@ internal static class InfoCommand
             table.AddRow(".NET", Environment.Version.ToString());
             table.AddRow("cores used", Threads.Count.ToString());
             table.AddRow("SIMD", Vector512.IsHardwareAccelerated ? "AVX-512 (Vector512)" : Vector256.IsHardwareAccelerated ? "AVX2 (Vector256)" : "128-bit or scalar");
-            table.AddRow("backends", "cpu (CUDA backend not built yet)");
+            table.AddRow("cuda", Markup.Escape(CudaDevices.Status()));
             if (parse.GetValue(config) is { } name)
             {
                 var net = new UNet(Networks.ByName(name), new Rng(0));

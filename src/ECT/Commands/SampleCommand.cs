@@ -18,12 +18,15 @@ internal static class SampleCommand
         var count = new Option<int>("--n") { Description = "Number of images", DefaultValueFactory = _ => 64 };
         var seed = new Option<ulong>("--seed") { Description = "Noise seed", DefaultValueFactory = _ => 0 };
         var output = new Option<string>("--out") { Description = "Output file: .png (grid), .npy (array), or a name without extension for both", DefaultValueFactory = _ => "samples" };
-        var command = new Command("sample", "Generate images from a trained model") { checkpoint, steps, sampler, midT, count, seed, output };
+        var deviceOption = DeviceOption.Create("sampling");
+        var command = new Command("sample", "Generate images from a trained model") { checkpoint, steps, sampler, midT, count, seed, output, deviceOption };
         command.SetAction(parse =>
         {
+            var device = DeviceOption.Open(parse.GetValue(deviceOption)!);
             string path = parse.GetValue(checkpoint)!;
             if (Directory.Exists(path)) path = Trainer.LatestCheckpoint(path);
             var (ema, config) = Checkpoints.LoadEmaDenoiser(path);
+            ema.To(device);
             int n = parse.GetValue(count);
             var shape = new[] { n, config.ImageChannels, config.Resolution, config.Resolution };
             var rng = new Rng(parse.GetValue(seed));
@@ -33,8 +36,8 @@ internal static class SampleCommand
                 {
                     "cm" => ConsistencySampler.Sample(
                         (x, s) => ema.Forward(x.Cast(DType.Float32), s, null, Models.EdmCoefficients.EctSigmaMin).Cast(DType.Float64),
-                        shape, ConsistencySampler.Times(parse.GetValue(steps), parse.GetValue(midT) is { Length: > 0 } m ? m : null), rng),
-                    "heun" => HeunSampler.Sample((x, s) => ema.Forward(x.Cast(DType.Float32), s).Cast(DType.Float64), shape, parse.GetValue(steps), rng),
+                        shape, ConsistencySampler.Times(parse.GetValue(steps), parse.GetValue(midT) is { Length: > 0 } m ? m : null), rng, device),
+                    "heun" => HeunSampler.Sample((x, s) => ema.Forward(x.Cast(DType.Float32), s).Cast(DType.Float64), shape, parse.GetValue(steps), rng, device: device),
                     var other => throw new ArgumentException($"--sampler {other}: expected cm or heun"),
                 };
             string target = parse.GetValue(output)!;

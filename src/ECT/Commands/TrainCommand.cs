@@ -19,15 +19,17 @@ internal static class TrainCommand
         var tune = new Option<int?>("--tune-steps") { Description = "ECT tuning steps" };
         var seed = new Option<ulong?>("--seed") { Description = "Seed of every random stream" };
         var init = new Option<string?>("--init") { Description = "Skip pretraining: tune from this checkpoint's EMA weights (a file or run directory)" };
+        var deviceOption = DeviceOption.Create("training");
         var command = new Command("train", "Pretrain a diffusion model (EDM), then tune it into a consistency model (ECT)")
         {
-            config, output, resume, data, batch, pretrain, tune, seed, init,
+            config, output, resume, data, batch, pretrain, tune, seed, init, deviceOption,
         };
         command.SetAction(parse =>
         {
             Trainer trainer;
+            var device = DeviceOption.Open(parse.GetValue(deviceOption)!);
             string? resumeDir = parse.GetValue(resume);
-            if (resumeDir is not null) trainer = Trainer.Resume(resumeDir);
+            if (resumeDir is not null) trainer = Trainer.Resume(resumeDir, device);
             else
             {
                 var cfg = LoadConfig(parse.GetValue(config));
@@ -40,7 +42,7 @@ internal static class TrainCommand
                     Seed = parse.GetValue(seed) ?? cfg.Seed,
                 };
                 string dir = parse.GetValue(output) ?? Path.Combine("runs", DateTime.Now.ToString("yyyyMMdd-HHmmss"));
-                trainer = parse.GetValue(init) is { } initPath ? Trainer.StartFrom(cfg, dir, initPath) : Trainer.Start(cfg, dir);
+                trainer = parse.GetValue(init) is { } initPath ? Trainer.StartFrom(cfg, dir, initPath, device) : Trainer.Start(cfg, dir, device);
             }
             Run(trainer);
             return 0;
@@ -59,7 +61,7 @@ internal static class TrainCommand
     private static void Run(Trainer trainer)
     {
         var c = trainer.Config;
-        AnsiConsole.MarkupLine($"[bold]ect train[/] {Markup.Escape(c.Network)} ({trainer.Online.ParameterCount():N0} parameters) → {Markup.Escape(trainer.RunDirectory)}");
+        AnsiConsole.MarkupLine($"[bold]ect train[/] {Markup.Escape(c.Network)} ({trainer.Online.ParameterCount():N0} parameters) on {trainer.Device} → {Markup.Escape(trainer.RunDirectory)}");
         AnsiConsole.MarkupLine($"  {c.PretrainSteps} pretraining + {c.TuneSteps} tuning steps at batch {c.Batch}, from step {trainer.Step}");
         var started = DateTime.UtcNow;
         long firstStep = trainer.Step;
