@@ -113,4 +113,7 @@ public sealed class ProfilingBackend(ITensorBackend inner, bool byShape = false)
     public void FillNormal(Tensor destination, ulong seed, ulong offset) => Time("FillNormal", () => inner.FillNormal(destination, seed, offset));
     public void FillDropoutMask(Tensor destination, double p, ulong seed, ulong offset) =>
         Time("FillDropoutMask", () => inner.FillDropoutMask(destination, p, seed, offset));
+    public void MomentStep(Tensor parameter, Tensor gradient, Tensor m, Tensor v, MomentStepFactors factors) =>
+        Time("MomentStep", () => inner.MomentStep(parameter, gradient, m, v, factors));
+    public void EmaUpdate(Tensor average, Tensor source, double beta) => Time("EmaUpdate", () => inner.EmaUpdate(average, source, beta));
 }

@@ -34,6 +34,16 @@ public readonly record struct Conv2dGeometry(int Stride = 1, int Padding = 0)
 }
 
 /// <summary>
+/// The scalars of one fused moment-optimizer step (the Adam family), computed on the host from the step number and the
+/// hyper-parameters. Per element, with every factor first rounded to the tensors' dtype and no fused multiply-adds:
+///   m ← β1·m + (1 − β1)·g;  v ← β2·v + (1 − β2)·g·g;
+///   Adaptive:  θ ← θ − (StepSize·m) / (√v / RootBias2 + Eps);  otherwise θ ← θ − StepSize·m.
+/// Adam: StepSize = lr/(1 − β1^k), RootBias2 = √(1 − β2^k). RAdam: its rectified step size and RootBias2 = 1, or
+/// Adaptive = false for its early momentum-only steps.
+/// </summary>
+public readonly record struct MomentStepFactors(double Beta1, double Beta2, double StepSize, double RootBias2, double Eps, bool Adaptive);
+
+/// <summary>
 /// The primitive op set. Every backend (CPU now, CUDA later) implements all of it; everything else is composed from
 /// these in the autograd room. Inputs may be any strided views (broadcast axes have stride 0); outputs are new
 /// contiguous tensors on the same device unless the method writes into a destination it is given.
@@ -127,4 +137,15 @@ public interface ITensorBackend
     /// <summary>Fills with an inverted-dropout mask: element i is 1/(1 − p) where the U[0, 1) number FillUniform would
     /// write there (same seed, same offset) exceeds p, and 0 elsewhere. One pass, no uniform tensor.</summary>
     void FillDropoutMask(Tensor destination, double p, ulong seed, ulong offset);
+
+    /// <summary>One fused optimizer update of a parameter (see <see cref="MomentStepFactors"/>): updates the moments
+    /// <paramref name="m"/> and <paramref name="v"/> from <paramref name="gradient"/>, then the parameter, all in place.
+    /// <paramref name="parameter"/>, <paramref name="m"/> and <paramref name="v"/> are contiguous tensors of the same
+    /// shape and dtype; the gradient has that shape and may be any view. Results do not depend on how work is split.</summary>
+    void MomentStep(Tensor parameter, Tensor gradient, Tensor m, Tensor v, MomentStepFactors factors);
+
+    /// <summary>Exponential moving average in place: average ← β·average + (1 − β)·source, with β and 1 − β rounded
+    /// to the dtype, two products and one sum (no fused multiply-add). <paramref name="average"/> is contiguous;
+    /// <paramref name="source"/> has its shape and may be any view.</summary>
+    void EmaUpdate(Tensor average, Tensor source, double beta);
 }

@@ -94,5 +94,8 @@ public static class ParityCases
         yield return new("RandomNormal", p => [TensorOps.RandomNormal([1001], new Rng(7, 5), device: p.Device)], Transcendental, 1e-6);
         yield return new("RandomNormal float64", p => [TensorOps.RandomNormal([257], new Rng(9), DType.Float64, p.Device)], 1e-12, 1e-13);
         yield return new("DropoutMask", p => [TensorOps.DropoutMask([999], 0.3, new Rng(11, 77), device: p.Device)]);
+
+        // ---- the CUDA kernels' own paths ----
+        foreach (var c in KernelParityCases.All()) yield return c;
     }
 }

@@ -28,17 +28,21 @@ public static class Checkpoints
     /// parameters, refusing missing tensors and shape mismatches with the checkpoint's path in the message.</summary>
     public static void LoadInto(Module module, IReadOnlyDictionary<string, SafeTensors.Entry> tensors, string prefix, string path, string network)
     {
-        foreach (var (name, t) in module.NamedParameters())
+        foreach (var (name, t) in module.NamedParameters()) LoadInto(t, tensors, prefix + name, path, network);
+    }
+
+    /// <summary>Copies checkpoint tensor <paramref name="name"/> into <paramref name="target"/> (a parameter or an
+    /// optimizer moment), on whatever device it lives.</summary>
+    public static void LoadInto(Tensor target, IReadOnlyDictionary<string, SafeTensors.Entry> tensors, string name, string path, string network)
+    {
+        if (target.Device.Kind == DeviceKind.Cpu)
         {
-            if (t.Device.Kind == DeviceKind.Cpu)
-            {
-                LoadInto(t.Shape.AsSpan(), t.HostSpan<float>(), tensors, prefix + name, path, network);
-                continue;
-            }
-            using var host = Tensor.Empty(t.Shape.AsSpan());   // read on the host, then one upload
-            LoadInto(t.Shape.AsSpan(), host.HostSpan<float>(), tensors, prefix + name, path, network);
-            host.CopyInto(t);
+            LoadInto(target.Shape.AsSpan(), target.HostSpan<float>(), tensors, name, path, network);
+            return;
         }
+        using var host = Tensor.Empty(target.Shape.AsSpan());   // read on the host, then one upload
+        LoadInto(target.Shape.AsSpan(), host.HostSpan<float>(), tensors, name, path, network);
+        host.CopyInto(target);
     }
 
     /// <summary>Copies checkpoint tensor <paramref name="name"/> into <paramref name="target"/> of the given shape.</summary>

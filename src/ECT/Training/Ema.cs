@@ -1,3 +1,5 @@
+using Ect.Kernels;
+
 namespace Ect.Training;
 
 /// <summary>Exponential moving average of the parameters (spec §4.3): θ_ema ← β·θ_ema + (1−β)·θ after every
@@ -18,14 +20,10 @@ public sealed class Ema
         _source = source; _average = average;
     }
 
+    /// <summary>θ_ema ← β·θ_ema + (1−β)·θ for every pair, on the parameters' device (one fused kernel each).</summary>
     public void Update(double beta)
     {
-        float b = (float)beta, a = 1 - b;
-        for (int i = 0; i < _source.Count; i++)
-        {
-            var s = _source[i].HostSpan<float>(); var e = _average[i].HostSpan<float>();
-            for (int j = 0; j < s.Length; j++) e[j] = b * e[j] + a * s[j];
-        }
+        for (int i = 0; i < _source.Count; i++) Backends.For(_average[i]).EmaUpdate(_average[i], _source[i], beta);
     }
 
     /// <summary>EDM's β for a batch: half-life min(0.5 Mimg, rampUp·images seen), β = 0.5^(batch / halfLife).</summary>

@@ -230,8 +230,8 @@ public sealed class Trainer
         for (int i = 0; i < parameters.Count; i++)
         {
             var (m, v) = Optimizer.Moments(i);
-            tensors["optimizer.m/" + parameters[i].Path] = SafeTensors.FromFloats(m, parameters[i].Tensor.Shape.ToArray());
-            tensors["optimizer.v/" + parameters[i].Path] = SafeTensors.FromFloats(v, parameters[i].Tensor.Shape.ToArray());
+            tensors["optimizer.m/" + parameters[i].Path] = SafeTensors.FromTensor(m);
+            tensors["optimizer.v/" + parameters[i].Path] = SafeTensors.FromTensor(v);
         }
         var metadata = new Dictionary<string, string>
         {
@@ -262,9 +262,8 @@ public sealed class Trainer
         for (int i = 0; i < parameters.Count; i++)
         {
             var (m, v) = Optimizer.Moments(i);
-            var shape = parameters[i].Tensor.Shape.AsSpan();
-            Checkpoints.LoadInto(shape, m, tensors, "optimizer.m/" + parameters[i].Path, path, Config.Network);
-            Checkpoints.LoadInto(shape, v, tensors, "optimizer.v/" + parameters[i].Path, path, Config.Network);
+            Checkpoints.LoadInto(m, tensors, "optimizer.m/" + parameters[i].Path, path, Config.Network);
+            Checkpoints.LoadInto(v, tensors, "optimizer.v/" + parameters[i].Path, path, Config.Network);
         }
         Optimizer.Restore(long.Parse(metadata["optimizer_step"], CultureInfo.InvariantCulture));
         Optimizer.LearningRate = double.Parse(metadata["optimizer_lr"], CultureInfo.InvariantCulture);

@@ -49,10 +49,16 @@ public static class Philox
     /// T, else 0. Bit for bit what comparing <see cref="Uniform{T}"/>'s output with p and scaling gives.</summary>
     public static void DropoutMask<T>(Span<T> destination, ulong seed, ulong start, double p) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        // u = k/2²⁴ with k = word >> 8, and p·2²⁴ is exact in T, so u > p ⟺ k > ⌊p·2²⁴⌋: an integer compare.
-        uint threshold = (uint)Math.Floor(double.CreateTruncating(T.CreateTruncating(p)) * TwoPow24);
-        FromWords(destination, seed, start, new MaskFromWords<T>(threshold, T.CreateTruncating(1.0 / (1.0 - p))));
+        FromWords(destination, seed, start, new MaskFromWords<T>(DropoutThreshold<T>(p), DropoutScale<T>(p)));
     }
+
+    /// <summary>The integer a dropout mask compares each word's top 24 bits with (keep where greater): u = k/2²⁴ with
+    /// k = word >> 8, and p·2²⁴ is exact in T, so u &gt; p ⟺ k &gt; ⌊p·2²⁴⌋. Shared with the CUDA kernel.</summary>
+    public static uint DropoutThreshold<T>(double p) where T : unmanaged, IFloatingPointIeee754<T> =>
+        (uint)Math.Floor(double.CreateTruncating(T.CreateTruncating(p)) * TwoPow24);
+
+    /// <summary>The value a dropout mask keeps: 1/(1 − p) rounded to T.</summary>
+    public static T DropoutScale<T>(double p) where T : unmanaged, IFloatingPointIeee754<T> => T.CreateTruncating(1.0 / (1.0 - p));
 
     /// <summary>Raw words p = start, start+1, … of stream seed (word p mod 4 of block p div 4).</summary>
     public static void Words(Span<uint> destination, ulong seed, ulong start)
