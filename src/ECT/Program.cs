@@ -8,6 +8,7 @@ root.Subcommands.Add(TrainCommand.Create());
 root.Subcommands.Add(SampleCommand.Create());
 root.Subcommands.Add(BenchCommand.Create());
 root.Subcommands.Add(GraphCommand.Create());
+root.Subcommands.Add(ReportCommand.Create());
 
 try
 {
