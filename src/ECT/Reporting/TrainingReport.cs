@@ -34,8 +34,12 @@ public static class TrainingReport
         string html = ReportPage.Render(Gather(runDirectory), generatedUtc ?? DateTime.UtcNow);
         string path = Path.Combine(runDirectory, FileName);
         string temp = Path.Combine(runDirectory, $".{FileName}.{Environment.ProcessId}.tmp");
-        File.WriteAllText(temp, html, new UTF8Encoding(encoderShouldEmitUTF8Identifier: false));
-        File.Move(temp, path, overwrite: true);
+        try
+        {
+            File.WriteAllText(temp, html, new UTF8Encoding(encoderShouldEmitUTF8Identifier: false));
+            File.Move(temp, path, overwrite: true);
+        }
+        finally { File.Delete(temp); }   // no-op after a successful move; otherwise no stray temporary is left
         return path;
     }
 
