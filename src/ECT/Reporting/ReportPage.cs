@@ -20,7 +20,7 @@ public static class ReportPage
     private const string Css =
         "body{font-family:system-ui,'Segoe UI',Helvetica,Arial,sans-serif;color:#222;max-width:1160px;margin:20px auto;padding:0 16px}" +
         "h1{font-size:22px;margin-bottom:4px}h2{font-size:17px;border-bottom:1px solid #ddd;padding-bottom:3px;margin-top:26px}" +
-        "h3{font-size:14px;margin:10px 0 4px}.plots{display:flex;flex-wrap:wrap;gap:10px 18px}" +
+        "h3{font-size:14px;margin:10px 0 4px}.plots{display:flex;flex-wrap:wrap;gap:10px 18px;align-items:flex-start}" +
         ".plot .plot-title{font-size:13px;font-weight:600}.plot .tick{font-size:10px;fill:#555}" +
         ".plot .axis-label{font-size:11px;fill:#333}.plot .legend{font-size:11px;fill:#333}.plot .band-label{font-size:10px;fill:#888}" +
         ".plot .grid{stroke:#e2e2e2;stroke-width:1}.plot .plot-area{fill:none;stroke:#bbb}" +
@@ -260,21 +260,19 @@ public static class ReportPage
         }
         int shownSteps = run.Samples.Select(s => s.Step).Distinct().Count();
         html.Append($"<p class=\"note\">EMA network, the same noise in every grid{(shownSteps < run.SampleSteps ? $"; {shownSteps} of {run.SampleSteps} sampled steps shown" : "")}.</p>");
-        foreach (var step in run.Samples.GroupBy(s => s.Step))
+        // One wrapping row of captioned grids (step and sampler in each caption): a page per step would make a long
+        // run's report mostly scrolling.
+        html.Append("<div class=\"grids\">");
+        foreach (var grid in run.Samples)
         {
-            html.Append($"<h3>step {step.Key:N0}</h3><div class=\"grids\">");
-            foreach (var grid in step)
-            {
-                var info = new FileInfo(grid.Path);
-                string caption = Html.Escape($"{grid.Description} · step {grid.Step:N0}");
-                if (info.Length > MaxInlinedImageBytes)
-                    html.Append($"<p class=\"note\">{Html.Escape(info.Name)}: {info.Length:N0} bytes, too large to inline.</p>");
-                else
-                    html.Append($"<figure><img src=\"data:image/png;base64,{Convert.ToBase64String(File.ReadAllBytes(grid.Path))}\" alt=\"{caption}\"/><figcaption>{caption}</figcaption></figure>");
-            }
-            html.Append("</div>");
+            var info = new FileInfo(grid.Path);
+            string caption = Html.Escape($"{grid.Description} · step {grid.Step:N0}");
+            if (info.Length > MaxInlinedImageBytes)
+                html.Append($"<p class=\"note\">{Html.Escape(info.Name)}: {info.Length:N0} bytes, too large to inline.</p>");
+            else
+                html.Append($"<figure><img src=\"data:image/png;base64,{Convert.ToBase64String(File.ReadAllBytes(grid.Path))}\" alt=\"{caption}\"/><figcaption>{caption}</figcaption></figure>");
         }
-        html.Append("</section>");
+        html.Append("</div></section>");
     }
 
     // ---- throughput ----
@@ -316,7 +314,7 @@ public static class ReportPage
         if (eval.Classifier is not null) facts.Add($"features of {eval.Classifier}");
         if (eval.Reference is not null) facts.Add($"reference: {eval.Reference}");
         if (facts.Count > 0) html.Append($"<p class=\"note\">{Html.Escape(string.Join(" · ", facts))}</p>");
-        html.Append("<table><tr><th class=\"text\">model</th><th class=\"text\">sampler</th><th>steps</th><th>NFE</th><th>FD</th><th>KID</th>" +
+        html.Append("<div class=\"plots\"><table><tr><th class=\"text\">model</th><th class=\"text\">sampler</th><th>steps</th><th>NFE</th><th>FD</th><th>KID</th>" +
             "<th>precision</th><th>recall</th><th>class entropy</th><th>s/sample</th></tr>");
         foreach (var r in eval.Rows)
         {
@@ -326,11 +324,10 @@ public static class ReportPage
             html.Append("</tr>");
         }
         html.Append("</table>");
-        if (eval.Note is not null) html.Append($"<p class=\"note\">{Html.Escape(eval.Note)}</p>");
         var plotted = eval.Rows.Where(r => r.Nfe is > 0 && r.Fd is not null).GroupBy(r => r.Model ?? "?").ToList();
         if (plotted.Count > 0)
         {
-            var plot = new SvgLinePlot { Title = "quality vs network evaluations", XLabel = "NFE (log scale)", YLabel = "FD (lower is better)", LogX = true, Width = 420 };
+            var plot = new SvgLinePlot { Title = "quality vs network evaluations", XLabel = "NFE (log scale)", YLabel = "FD (lower is better)", LogX = true, PadX = true, Width = 420 };
             int colour = 0;
             foreach (var model in plotted)
             {
@@ -339,8 +336,10 @@ public static class ReportPage
                 plot.Series.Add(new PlotSeries(model.Key, c, points));
                 plot.Series.Add(new PlotSeries(model.Key + " points", c, points, SeriesStyle.Dots, 3.5, InLegend: false));
             }
-            html.Append("<div class=\"plots\">").Append(plot.Render()).Append("</div>");
+            html.Append(plot.Render());
         }
+        html.Append("</div>");   // the table and its plot side by side
+        if (eval.Note is not null) html.Append($"<p class=\"note\">{Html.Escape(eval.Note)}</p>");
         html.Append("</section>");
     }
 }

@@ -25,6 +25,8 @@ public sealed class SvgLinePlot
     public string YLabel { get; init; } = "";
     public bool LogX { get; init; }
     public bool LogY { get; init; }
+    /// <summary>Leave a margin left and right of the data (for dots, which the plot edge would cut in half).</summary>
+    public bool PadX { get; init; }
     public int Width { get; init; } = 560;
     public int Height { get; init; } = 260;
     public List<PlotSeries> Series { get; } = [];
@@ -34,7 +36,7 @@ public sealed class SvgLinePlot
 
     public string Render()
     {
-        var x = new Axis(LogX, Series.SelectMany(s => s.Points.Select(p => p.X)).Concat(Bands.SelectMany(b => new[] { b.From, b.To })), pad: false);
+        var x = new Axis(LogX, Series.SelectMany(s => s.Points.Select(p => p.X)).Concat(Bands.SelectMany(b => new[] { b.From, b.To })), PadX);
         var y = new Axis(LogY, Series.SelectMany(s => s.Points.Where(p => x.Accepts(p.X)).Select(p => p.Y)), pad: true);
         double plotW = Width - Left - Right, plotH = Height - Top - Bottom;
         double Px(double v) => Left + x.Fraction(v) * plotW;
