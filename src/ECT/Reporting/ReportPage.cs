@@ -152,7 +152,7 @@ public static class ReportPage
         {
             bool logY = SpansDecade(tune.Select(e => e.Loss!.Value));
             var plot = new SvgLinePlot { Title = "ECT loss by stage (dots: logged; lines: smoothed)", XLabel = "step", YLabel = logY ? "loss (log scale)" : "loss", LogY = logY };
-            plot.Bands.AddRange(Bands(tune));
+            plot.Bands.AddRange(Bands(tune, start: run.Config?.PretrainSteps ?? tune[0].Step - 1));
             // Each stage is smoothed on its own: the loss weight 1/(t − r) changes at a stage switch, so the curve jumps.
             foreach (var stage in tune.GroupBy(e => e.Stage ?? 0))
             {
@@ -183,10 +183,10 @@ public static class ReportPage
     }
 
     /// <summary>One shaded band per run of consecutive log lines in the same phase and stage, from the step the
-    /// previous run ended at to this run's last step.</summary>
-    private static IEnumerable<PlotBand> Bands(IReadOnlyList<LogEntry> entries)
+    /// previous run ended at (the first from <paramref name="start"/>) to this run's last step.</summary>
+    private static IEnumerable<PlotBand> Bands(IReadOnlyList<LogEntry> entries, long start)
     {
-        long from = entries.Count > 0 ? Math.Max(0, entries[0].Step - 1) : 0;
+        long from = start;
         int colour = 0;
         for (int i = 0; i < entries.Count;)
         {
@@ -287,7 +287,7 @@ public static class ReportPage
             return;
         }
         var plot = new SvgLinePlot { Title = "training throughput (each logged step)", XLabel = "step", YLabel = "images/s" };
-        plot.Bands.AddRange(Bands(log));
+        plot.Bands.AddRange(Bands(log, start: 0));
         plot.Series.Add(new PlotSeries("logged", Grey, Points(log, e => e.ImagesPerSecond), SeriesStyle.Dots, 1.3, 0.6));
         plot.Series.Add(new PlotSeries("smoothed", StageColours[0], Smoothed(log, e => e.ImagesPerSecond, logSpace: false)));
         html.Append("<div class=\"plots\">").Append(plot.Render()).Append("</div>");

@@ -5,8 +5,9 @@ namespace Ect.Reporting;
 /// not lag behind a falling loss; near the ends the window shrinks to what exists.</summary>
 public static class Smoothing
 {
-    /// <summary>A half-width of about a thirtieth of the series, so any run length gets a similar look.</summary>
-    public static int HalfWidthFor(int count) => count / 30;
+    /// <summary>A half-width of about a thirtieth of the series, so any run length gets a similar look; at least one
+    /// neighbour each side once there are enough points for a line to be worth drawing over the dots.</summary>
+    public static int HalfWidthFor(int count) => count < 8 ? 0 : Math.Max(1, count / 30);
 
     /// <summary>result_i = mean of the finite values among v_(i−h) … v_(i+h) (of ln v in log space, then exp);
     /// NaN where the window holds none. Non-positive values count as missing in log space.</summary>

@@ -112,7 +112,7 @@ public sealed class SvgLinePlot
             var v = values.Where(Accepts).Select(ToAxis).ToList();
             (_lo, _hi) = v.Count == 0 ? (0, 1) : (v.Min(), v.Max());
             if (_hi - _lo < 1e-12) (_lo, _hi) = log ? (_lo - 0.5, _hi + 0.5) : (_lo - Math.Max(1, Math.Abs(_lo) * 0.1), _hi + Math.Max(1, Math.Abs(_hi) * 0.1));
-            else if (pad) (_lo, _hi) = (_lo - 0.05 * (_hi - _lo), _hi + 0.05 * (_hi - _lo));
+            else if (pad) (_lo, _hi) = (_lo - 0.08 * (_hi - _lo), _hi + 0.08 * (_hi - _lo));   // lines clear of the frame
         }
 
         public bool Accepts(double value) => double.IsFinite(value) && (!_log || value > 0);
