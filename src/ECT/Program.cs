@@ -10,6 +10,7 @@ root.Subcommands.Add(SampleCommand.Create());
 root.Subcommands.Add(BenchCommand.Create());
 root.Subcommands.Add(GraphCommand.Create());
 root.Subcommands.Add(CheckCommand.Create());
+root.Subcommands.Add(ReportCommand.Create());
 
 try
 {

@@ -83,18 +83,54 @@ public static class SafeTensors
         File.Move(temp, path, overwrite: true);
     }
 
+    /// <summary>One tensor's header record: dtype, shape and byte range within the data section.</summary>
+    public sealed record HeaderEntry(string DType, int[] Shape, long Begin, long End);
+
     public static (Dictionary<string, Entry> Tensors, Dictionary<string, string> Metadata) Read(string path)
     {
         var bytes = File.ReadAllBytes(path);
-        if (bytes.Length < 8) throw new InvalidDataException($"{path}: {bytes.Length} bytes is too short for a safetensors file");
-        ulong headerLength = BinaryPrimitives.ReadUInt64LittleEndian(bytes);
-        if (headerLength > (ulong)(bytes.Length - 8))
-            throw new InvalidDataException($"{path}: the header claims {headerLength} bytes but the file has {bytes.Length}; it is truncated or not a safetensors file");
+        int headerLength = HeaderLength(bytes, bytes.Length, path);
+        var (entries, metadata) = ParseHeader(bytes.AsMemory(8, headerLength), path);
         var tensors = new Dictionary<string, Entry>();
+        int dataStart = 8 + headerLength;
+        foreach (var (name, e) in entries)
+        {
+            long begin = dataStart + e.Begin, end = dataStart + e.End;
+            if (e.Begin < 0 || end < begin || end > bytes.Length)
+                throw new InvalidDataException($"{path}: tensor {name} points outside the file; the checkpoint is truncated");
+            tensors[name] = new Entry(e.DType, e.Shape, bytes[(int)begin..(int)end]);
+        }
+        return (tensors, metadata);
+    }
+
+    /// <summary>The header alone (tensor names, shapes, metadata), reading only its bytes: cheap even for a
+    /// checkpoint of hundreds of megabytes (the training report reads a run's parameter count this way).</summary>
+    public static (Dictionary<string, HeaderEntry> Tensors, Dictionary<string, string> Metadata) ReadHeader(string path)
+    {
+        using var file = File.OpenRead(path);
+        var prefix = new byte[8];
+        file.ReadExactly(prefix, 0, (int)Math.Min(8, file.Length));
+        int headerLength = HeaderLength(prefix, file.Length, path);
+        var header = new byte[headerLength];
+        file.ReadExactly(header);
+        return ParseHeader(header, path);
+    }
+
+    private static int HeaderLength(byte[] prefix, long fileLength, string path)
+    {
+        if (fileLength < 8) throw new InvalidDataException($"{path}: {fileLength} bytes is too short for a safetensors file");
+        ulong headerLength = BinaryPrimitives.ReadUInt64LittleEndian(prefix);
+        if (headerLength > (ulong)(fileLength - 8))
+            throw new InvalidDataException($"{path}: the header claims {headerLength} bytes but the file has {fileLength}; it is truncated or not a safetensors file");
+        return (int)headerLength;
+    }
+
+    private static (Dictionary<string, HeaderEntry>, Dictionary<string, string>) ParseHeader(ReadOnlyMemory<byte> json, string path)
+    {
+        var tensors = new Dictionary<string, HeaderEntry>();
         var metadata = new Dictionary<string, string>();
-        int dataStart = 8 + (int)headerLength;
         JsonDocument doc;
-        try { doc = JsonDocument.Parse(bytes.AsMemory(8, (int)headerLength)); }
+        try { doc = JsonDocument.Parse(json); }
         catch (JsonException e) { throw new InvalidDataException($"{path}: the safetensors header is not valid JSON ({e.Message})", e); }
         using (doc)
             foreach (var property in doc.RootElement.EnumerateObject())
@@ -107,10 +143,7 @@ public static class SafeTensors
                 string dtype = property.Value.GetProperty("dtype").GetString() ?? "";
                 int[] shape = property.Value.GetProperty("shape").EnumerateArray().Select(e => e.GetInt32()).ToArray();
                 var offsets = property.Value.GetProperty("data_offsets").EnumerateArray().Select(e => e.GetInt64()).ToArray();
-                long begin = dataStart + offsets[0], end = dataStart + offsets[1];
-                if (offsets[0] < 0 || end < begin || end > bytes.Length)
-                    throw new InvalidDataException($"{path}: tensor {property.Name} points outside the file; the checkpoint is truncated");
-                tensors[property.Name] = new Entry(dtype, shape, bytes[(int)begin..(int)end]);
+                tensors[property.Name] = new HeaderEntry(dtype, shape, offsets[0], offsets[1]);
             }
         return (tensors, metadata);
     }

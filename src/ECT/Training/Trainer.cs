@@ -3,6 +3,7 @@ using System.Globalization;
 using Ect.Datasets;
 using Ect.IO;
 using Ect.Objectives;
+using Ect.Reporting;
 using Ect.Sampling;
 
 namespace Ect.Training;
@@ -28,6 +29,9 @@ public sealed class Trainer
     private int[] _order = [];
     private long _orderEpoch = -1;
     private readonly Stopwatch _clock = new();
+    // Wall time of the run: this process's share plus what earlier processes of a resumed run logged (checkpointed).
+    private readonly Stopwatch _runClock = Stopwatch.StartNew();
+    private double _wallSecondsBefore;
 
     public TrainConfig Config { get; }
     public string RunDirectory { get; }
@@ -42,6 +46,16 @@ public sealed class Trainer
 
     /// <summary>Completed optimizer steps over both phases.</summary>
     public long Step { get; private set; }
+
+    /// <summary>Seconds of wall time the run has taken so far, over all processes that trained it.</summary>
+    public double WallSeconds => _wallSecondsBefore + _runClock.Elapsed.TotalSeconds;
+
+    /// <summary>Where the steps run, as the log and the report name it.</summary>
+    /// <summary>Where the steps run, as the log and the report show it: "cpu (2 threads)" or "cuda:0".</summary>
+    public string DeviceDescription => Device.Kind == DeviceKind.Cpu ? $"cpu ({Ect.Kernels.Cpu.Threads.Count} threads)" : Device.ToString();
+
+    /// <summary>Receives problems that must not stop training (a report that could not be written).</summary>
+    public Action<string> Warning { get; set; } = message => Console.Error.WriteLine($"warning: {message}");
 
     public bool IsTuning => Step >= Config.PretrainSteps;
     public int Stage => IsTuning ? Mapping.Stage(Step - Config.PretrainSteps, Config.ItersPerStage) : 0;
@@ -160,11 +174,21 @@ public sealed class Trainer
         Step++;
         var report = new StepReport(Step, phase, stage, loss, Config.Batch / _clock.Elapsed.TotalSeconds);
         if (Step % Config.LogEvery == 0 || Step == Config.TotalSteps) AppendLog(report);
-        if (Step % Config.CheckpointEvery == 0 || Step == Config.TotalSteps) SaveCheckpoint();
+        bool checkpoint = Step % Config.CheckpointEvery == 0 || Step == Config.TotalSteps;
+        if (checkpoint) SaveCheckpoint();
         // The grid at the end of pretraining shows the diffusion model (Heun), whatever step comes next.
         bool pretrainEnd = Step == Config.PretrainSteps;
         if (Step % Config.SampleEvery == 0 || Step == Config.TotalSteps || pretrainEnd) WriteSamples(diffusion: phase == "pretrain");
+        if (checkpoint) WriteReport();   // after the grids, so the last report shows the last samples
         return report;
+    }
+
+    /// <summary>Regenerates report.html. The report is a view of the run, never a reason to lose it: any failure
+    /// (a bad eval file, a full disk, a bug in the page) becomes a warning and training goes on.</summary>
+    public void WriteReport()
+    {
+        try { TrainingReport.Write(RunDirectory); }
+        catch (Exception e) { Warning($"report.html not updated at step {Step}: {e.Message}"); }
     }
 
     private void BeginTuning()
@@ -201,7 +225,7 @@ public sealed class Trainer
     private void AppendLog(StepReport r)
     {
         string line = string.Create(CultureInfo.InvariantCulture,
-            $"{{\"step\":{r.Step},\"phase\":\"{r.Phase}\",\"stage\":{r.Stage},\"loss\":{r.Loss:R},\"lr\":{Optimizer.LearningRate:R},\"images_per_s\":{r.ImagesPerSecond:F1}}}");
+            $"{{\"step\":{r.Step},\"phase\":\"{r.Phase}\",\"stage\":{r.Stage},\"loss\":{r.Loss:R},\"lr\":{Optimizer.LearningRate:R},\"images_per_s\":{r.ImagesPerSecond:F1},\"wall_s\":{WallSeconds:F1},\"device\":\"{DeviceDescription}\"}}");
         File.AppendAllText(Path.Combine(RunDirectory, "log.jsonl"), line + "\n");
     }
 
@@ -243,6 +267,7 @@ public sealed class Trainer
             ["optimizer_step"] = Optimizer.Step.ToString(CultureInfo.InvariantCulture),
             ["optimizer_lr"] = Optimizer.LearningRate.ToString("R", CultureInfo.InvariantCulture),
             ["config"] = Config.ToJson(),
+            ["wall_s"] = WallSeconds.ToString("R", CultureInfo.InvariantCulture),
         };
         SafeTensors.Write(path, tensors, metadata);
     }
@@ -267,6 +292,9 @@ public sealed class Trainer
         }
         Optimizer.Restore(long.Parse(metadata["optimizer_step"], CultureInfo.InvariantCulture));
         Optimizer.LearningRate = double.Parse(metadata["optimizer_lr"], CultureInfo.InvariantCulture);
+        // Older checkpoints carry no wall time; the resumed run then counts from zero.
+        _wallSecondsBefore = metadata.TryGetValue("wall_s", out var wall) ? double.Parse(wall, CultureInfo.InvariantCulture) : 0;
+        _runClock.Restart();
     }
 
     /// <summary>Sample grids from the EMA network: Heun (35 NFE) while pretraining, 1- and 2-step consistency
