@@ -8,6 +8,8 @@ root.Subcommands.Add(TrainCommand.Create());
 root.Subcommands.Add(SampleCommand.Create());
 root.Subcommands.Add(BenchCommand.Create());
 root.Subcommands.Add(GraphCommand.Create());
+root.Subcommands.Add(ClassifierCommand.Create());
+root.Subcommands.Add(EvalCommand.Create());
 
 try
 {

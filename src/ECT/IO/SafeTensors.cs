@@ -82,9 +82,13 @@ public static class SafeTensors
         File.Move(temp, path, overwrite: true);
     }
 
-    public static (Dictionary<string, Entry> Tensors, Dictionary<string, string> Metadata) Read(string path)
+    public static (Dictionary<string, Entry> Tensors, Dictionary<string, string> Metadata) Read(string path) =>
+        Read(File.ReadAllBytes(path), path);
+
+    /// <summary>Parses a safetensors file already in memory (an embedded resource); <paramref name="path"/> names it
+    /// in error messages.</summary>
+    public static (Dictionary<string, Entry> Tensors, Dictionary<string, string> Metadata) Read(byte[] bytes, string path)
     {
-        var bytes = File.ReadAllBytes(path);
         if (bytes.Length < 8) throw new InvalidDataException($"{path}: {bytes.Length} bytes is too short for a safetensors file");
         ulong headerLength = BinaryPrimitives.ReadUInt64LittleEndian(bytes);
         if (headerLength > (ulong)(bytes.Length - 8))
