@@ -11,6 +11,8 @@ root.Subcommands.Add(BenchCommand.Create());
 root.Subcommands.Add(GraphCommand.Create());
 root.Subcommands.Add(CheckCommand.Create());
 root.Subcommands.Add(ReportCommand.Create());
+root.Subcommands.Add(ClassifierCommand.Create());
+root.Subcommands.Add(EvalCommand.Create());
 
 try
 {

@@ -61,6 +61,9 @@ public class GradCheckTests
         yield return new("SumTo", x => x[0].SumTo([1, 4]), () => [N(56, 3, 2, 4)]);
         yield return new("Softmax last", x => x[0].Softmax(-1), () => [N(57, 3, 5)]);
         yield return new("Softmax axis 0 strided", x => x[0].Softmax(0), () => [Strided(58, 4, 3)]);
+        yield return new("LogSoftmax last", x => x[0].LogSoftmax(-1), () => [N(59, 3, 5)]);
+        yield return new("LogSoftmax axis 0 strided", x => x[0].LogSoftmax(0), () => [Strided(118, 4, 3)]);
+        yield return new("CrossEntropy", x => x[0].CrossEntropy([2, 0, 4, 4]), () => [Strided(119, 4, 5)]);
         // Movement
         yield return new("Reshape of strided", x => x[0].Reshape(-1) * Tensor.Arange(1, 13, 1, DType.Float64), () => [Strided(60, 3, 4)]);
         yield return new("Permute", x => x[0].Permute(2, 0, 1), () => [N(61, 2, 3, 4)]);

@@ -29,22 +29,15 @@ internal static class SampleCommand
             ema.To(device);
             int n = parse.GetValue(count);
             var shape = new[] { n, config.ImageChannels, config.Resolution, config.Resolution };
-            var rng = new Rng(parse.GetValue(seed));
-            Tensor images;
-            using (GradMode.NoGrad())
-                images = parse.GetValue(sampler) switch
-                {
-                    "cm" => ConsistencySampler.Sample(
-                        (x, s) => ema.Forward(x.Cast(DType.Float32), s, null, Models.EdmCoefficients.EctSigmaMin).Cast(DType.Float64),
-                        shape, ConsistencySampler.Times(parse.GetValue(steps), parse.GetValue(midT) is { Length: > 0 } m ? m : null), rng, device),
-                    "heun" => HeunSampler.Sample((x, s) => ema.Forward(x.Cast(DType.Float32), s).Cast(DType.Float64), shape, parse.GetValue(steps), rng, device: device),
-                    var other => throw new ArgumentException($"--sampler {other}: expected cm or heun"),
-                };
+            string samplerName = parse.GetValue(sampler)!;
+            int stepCount = parse.GetValue(steps);
+            double[]? times = samplerName == "cm" ? ConsistencySampler.Times(stepCount, parse.GetValue(midT) is { Length: > 0 } m ? m : null) : null;
+            var images = ModelSampling.Generate(ema, shape[1..], samplerName, stepCount, times, n, parse.GetValue(seed), device: device);
             string target = parse.GetValue(output)!;
             string ext = Path.GetExtension(target).ToLowerInvariant();
             if (ext is ".png" or "") File.WriteAllBytes(ext == "" ? target + ".png" : target, Png.Grid(images, (int)Math.Ceiling(Math.Sqrt(n))));
             if (ext is ".npy" or "")
-                Npy.Write(ext == "" ? target + ".npy" : target, images.Cast(DType.Float32).Clamp(-1, 1).ToFloatArray(), shape);
+                Npy.Write(ext == "" ? target + ".npy" : target, images.ToFloatArray(), shape);
             Console.WriteLine($"wrote {n} images ({parse.GetValue(sampler)}, {parse.GetValue(steps)} steps) to {target}{(ext == "" ? ".png/.npy" : "")}");
             return 0;
         });

@@ -1,4 +1,4 @@
-using System.Reflection;
+using Ect.IO;
 
 namespace Ect.Datasets;
 
@@ -13,23 +13,50 @@ public static class DatasetLoader
 
     public static ImageDataset Load(string? directory)
     {
-        var dataset = directory is null ? LoadEmbedded() : LoadDirectory(directory);
-        return dataset.Height == 28 && dataset.Width == 28 ? dataset.Padded(2) : dataset;
+        return Padded(directory is null ? LoadEmbedded() : LoadDirectory(directory));
     }
+
+    /// <summary>
+    /// The labelled train and test splits of a dataset (for the feature classifier and the evaluation reference):
+    /// MNIST/Fashion-MNIST train-* and t10k-* idx files, CIFAR-10 data_batch_* and test_batch.bin. Where a dataset
+    /// has no separate test split (the embedded set, a folder with one idx pair) the last fifth of its images is held
+    /// out as the test split, always the same images; <c>Note</c> says which case applied. Both come out padded as
+    /// <see cref="Load"/> pads.
+    /// </summary>
+    public static (ImageDataset Train, ImageDataset Test, string Note) LoadSplits(string? directory)
+    {
+        if (LoadTestSplit(directory) is { } test)
+        {
+            var train = Load(directory);
+            return (train, test, $"train split {train.Name} ({train.Count} images), test split {test.Name} ({test.Count} images)");
+        }
+        var all = Load(directory);
+        int held = all.Count / 5;
+        return (all.Take(0, all.Count - held), all.Take(all.Count - held, held),
+            $"{all.Name} has no separate test split: images 0..{all.Count - held - 1} train, the last {held} ({all.Count - held}..{all.Count - 1}) are held out as the test split");
+    }
+
+    /// <summary>The separate test split of a dataset directory (t10k-* idx files beside train-* ones, or CIFAR-10's
+    /// test_batch.bin beside data_batch_*), padded as <see cref="Load"/> pads; null when there is none.</summary>
+    public static ImageDataset? LoadTestSplit(string? directory)
+    {
+        if (directory is null) return null;
+        if (!Directory.Exists(directory)) throw new DirectoryNotFoundException($"--data {directory}: no such directory");
+        var files = Directory.GetFiles(directory).Select(Path.GetFileName).OfType<string>().ToList();
+        string? Find(string prefix) => files.Where(f => f.StartsWith(prefix, StringComparison.Ordinal)).Order(StringComparer.Ordinal).FirstOrDefault();
+        if (Find("t10k-images-idx3-ubyte") is { } images && Find("train-images-idx3-ubyte") is not null)
+            return Padded(IdxFormat.Read(Path.Combine(directory, images), Find("t10k-labels-idx1-ubyte") is { } l ? Path.Combine(directory, l) : null));
+        if (files.Contains("test_batch.bin") && files.Any(f => f.StartsWith("data_batch_", StringComparison.Ordinal)))
+            return Cifar10Format.Read([Path.Combine(directory, "test_batch.bin")], "test_batch.bin");
+        return null;
+    }
+
+    private static ImageDataset Padded(ImageDataset dataset) => dataset.Height == 28 && dataset.Width == 28 ? dataset.Padded(2) : dataset;
 
     public static ImageDataset LoadEmbedded()
     {
-        var assembly = Assembly.GetExecutingAssembly();
-        byte[] Resource(string name)
-        {
-            using var stream = assembly.GetManifestResourceStream(name)
-                ?? throw new InvalidOperationException($"embedded resource {name} is missing from this build of ect");
-            using var copy = new MemoryStream();
-            stream.CopyTo(copy);
-            return copy.ToArray();
-        }
-        var (imageDims, pixels) = IdxFormat.ReadTensor(Resource("fashion-mnist/t10k-images-idx3-ubyte.gz"), "embedded t10k-images", 3);
-        var (_, labels) = IdxFormat.ReadTensor(Resource("fashion-mnist/t10k-labels-idx1-ubyte.gz"), "embedded t10k-labels", 1);
+        var (imageDims, pixels) = IdxFormat.ReadTensor(EmbeddedResources.Read("fashion-mnist/t10k-images-idx3-ubyte.gz"), "embedded t10k-images", 3);
+        var (_, labels) = IdxFormat.ReadTensor(EmbeddedResources.Read("fashion-mnist/t10k-labels-idx1-ubyte.gz"), "embedded t10k-labels", 1);
         return new ImageDataset(EmbeddedName, pixels, imageDims[0], 1, imageDims[1], imageDims[2], labels.Select(b => (int)b).ToArray());
     }
 

@@ -29,6 +29,16 @@ public sealed class ImageDataset
     /// <summary>The raw bytes of image <paramref name="index"/> (C·H·W values).</summary>
     public ReadOnlySpan<byte> Image(int index) => _pixels.AsSpan(index * PixelsPerImage, PixelsPerImage);
 
+    /// <summary>A copy of images <paramref name="start"/> .. <paramref name="start"/> + <paramref name="count"/> − 1
+    /// (with their labels).</summary>
+    public ImageDataset Take(int start, int count)
+    {
+        if (start < 0 || count < 0 || start + count > Count)
+            throw new ArgumentException($"{Name}: images {start}..{start + count - 1} are outside the {Count} it holds");
+        return new ImageDataset(Name, _pixels.AsSpan(start * PixelsPerImage, count * PixelsPerImage).ToArray(), count, Channels, Height, Width,
+            Labels?[start..(start + count)]);
+    }
+
     /// <summary>A copy with every image padded by <paramref name="pad"/> pixels of value 0 on each side.</summary>
     public ImageDataset Padded(int pad)
     {

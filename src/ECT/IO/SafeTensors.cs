@@ -86,9 +86,13 @@ public static class SafeTensors
     /// <summary>One tensor's header record: dtype, shape and byte range within the data section.</summary>
     public sealed record HeaderEntry(string DType, int[] Shape, long Begin, long End);
 
-    public static (Dictionary<string, Entry> Tensors, Dictionary<string, string> Metadata) Read(string path)
+    public static (Dictionary<string, Entry> Tensors, Dictionary<string, string> Metadata) Read(string path) =>
+        Read(File.ReadAllBytes(path), path);
+
+    /// <summary>Parses a safetensors file already in memory (an embedded resource); <paramref name="path"/> names it
+    /// in error messages.</summary>
+    public static (Dictionary<string, Entry> Tensors, Dictionary<string, string> Metadata) Read(byte[] bytes, string path)
     {
-        var bytes = File.ReadAllBytes(path);
         int headerLength = HeaderLength(bytes, bytes.Length, path);
         var (entries, metadata) = ParseHeader(bytes.AsMemory(8, headerLength), path);
         var tensors = new Dictionary<string, Entry>();

@@ -14,7 +14,8 @@ public sealed record StepReport(long Step, string Phase, int Stage, double Loss,
 /// <summary>
 /// The training loop (spec §4): EDM diffusion pretraining for PretrainSteps, then ECT tuning for TuneSteps, in one
 /// run directory holding config.json, log.jsonl (one line per logged step), samples/ (grids over time) and
-/// checkpoints/latest.safetensors (written atomically). Every random draw of step k comes from counter-based streams
+/// checkpoints/latest.safetensors (written atomically; checkpoints/pretrained.safetensors too when pretraining ends).
+/// Every random draw of step k comes from counter-based streams
 /// keyed by (seed, k), so a resumed run continues exactly as the uninterrupted one would (same thread count).
 ///
 /// Per step: batch → loss (EDM or ECT) → backward → sanitize gradients (NaN → 0, ±∞ → ±1e5) → optimizer → EMA.
@@ -121,6 +122,9 @@ public sealed class Trainer
 
     public static string LatestCheckpoint(string runDirectory) => Path.Combine(runDirectory, "checkpoints", "latest.safetensors");
 
+    /// <summary>The checkpoint written when pretraining ends: the diffusion model before ECT tuning.</summary>
+    public static string PretrainedCheckpoint(string runDirectory) => Path.Combine(runDirectory, "checkpoints", "pretrained.safetensors");
+
     private IOptimizer NewOptimizer()
     {
         var parameters = Online.Parameters().ToList();
@@ -176,8 +180,10 @@ public sealed class Trainer
         if (Step % Config.LogEvery == 0 || Step == Config.TotalSteps) AppendLog(report);
         bool checkpoint = Step % Config.CheckpointEvery == 0 || Step == Config.TotalSteps;
         if (checkpoint) SaveCheckpoint();
-        // The grid at the end of pretraining shows the diffusion model (Heun), whatever step comes next.
+        // The grid at the end of pretraining shows the diffusion model (Heun), whatever step comes next; its
+        // checkpoint is kept apart, since tuning overwrites the EMA network that `ect eval --compare` samples with Heun.
         bool pretrainEnd = Step == Config.PretrainSteps;
+        if (pretrainEnd) SaveCheckpoint(PretrainedCheckpoint(RunDirectory));
         if (Step % Config.SampleEvery == 0 || Step == Config.TotalSteps || pretrainEnd) WriteSamples(diffusion: phase == "pretrain");
         if (checkpoint) WriteReport();   // after the grids, so the last report shows the last samples
         return report;
@@ -313,12 +319,10 @@ public sealed class Trainer
         using var _ = GradMode.NoGrad();
         if (diffusion)
         {
-            SamplingDenoiser denoiser = (x, sigma) => EmaNet.Forward(x.Cast(DType.Float32), sigma).Cast(DType.Float64);
-            yield return ("heun18", HeunSampler.Sample(denoiser, shape, 18, new Rng(12345), device: Device));
+            yield return ("heun18", HeunSampler.Sample(ModelSampling.Diffusion(EmaNet), shape, 18, new Rng(12345), device: Device));
             yield break;
         }
-        SamplingDenoiser consistency = (x, sigma) =>
-            EmaNet.Forward(x.Cast(DType.Float32), sigma, null, EdmCoefficients.EctSigmaMin).Cast(DType.Float64);
+        var consistency = ModelSampling.Consistency(EmaNet);
         yield return ("ect1step", ConsistencySampler.Sample(consistency, shape, ConsistencySampler.Times(1), new Rng(12345), Device));
         yield return ("ect2step", ConsistencySampler.Sample(consistency, shape, ConsistencySampler.Times(2), new Rng(12345), Device));
     }
