@@ -38,8 +38,11 @@ public static class ConsistencySampler
         int batch = shape[0];
         for (int i = 0; i + 1 < times.Length; i++)
         {
+            // Each step's network activations are freed when it ends; only the new state leaves the scope.
+            using var step = TensorScope.Begin();
             x = denoise(x, Enumerable.Repeat(times[i], batch).ToArray());
             if (times[i + 1] > 0) x = x + TensorOps.RandomNormal(shape, rng, DType.Float64, device) * times[i + 1];
+            x = step.Keep(x);
         }
         return x;
     }
@@ -70,6 +73,9 @@ public static class HeunSampler
         var x = z.Cast(DType.Float64) * sigma[0];
         for (int i = 0; i < steps; i++)
         {
+            // Each step's network activations (two evaluations) are freed when it ends: sampling 35 evaluations of a
+            // large batch in one scope would hold them all at once. Only the new state leaves the scope.
+            using var step = TensorScope.Begin();
             var d = (x - denoise(x, S(sigma[i]))) / sigma[i];
             var next = x + d * (sigma[i + 1] - sigma[i]);
             if (i < steps - 1)
@@ -77,7 +83,7 @@ public static class HeunSampler
                 var d2 = (next - denoise(next, S(sigma[i + 1]))) / sigma[i + 1];
                 next = x + (d + d2) * ((sigma[i + 1] - sigma[i]) / 2);
             }
-            x = next;
+            x = step.Keep(next);
         }
         return x;
     }
