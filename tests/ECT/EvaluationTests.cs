@@ -67,3 +67,51 @@ public class EvaluationTests
         Assert.That(loaded.Metadata["dataset"], Does.Contain("t10k"));
     }
 }
+
+/// <summary>The small pieces around the metrics: compare.json's shape, .npy reading, held-out splits.</summary>
+public class EvaluationPlumbingTests
+{
+    [Test]
+    public void CompareJsonHasTheShapeTheReportReads()
+    {
+        var report = new QualityReport(10, 1.5, 0.01, 0.001, 0.7, 0.6, 2.2, new int[10]);
+        var rows = new List<ComparisonRow> { new("diffusion", "heun", 18, 35, report, 0.11), new("consistency", "cm", 2, 2, report, 0.006) };
+        using var json = System.Text.Json.JsonDocument.Parse(Comparison.ToJson(rows, 10, "c", "r", indented: true));
+        var root = json.RootElement;
+        Assert.That(root.GetProperty("n").GetInt32(), Is.EqualTo(10));
+        Assert.That(root.GetProperty("note").GetString(), Does.Contain("not comparable to published FID"));
+        var first = root.GetProperty("rows")[0];
+        Assert.That(first.EnumerateObject().Select(p => p.Name), Is.EqualTo(new[]
+            { "model", "sampler", "steps", "nfe", "fd", "kid", "precision", "recall", "class_entropy", "seconds_per_sample" }));
+        Assert.That((first.GetProperty("nfe").GetInt32(), root.GetProperty("rows")[1].GetProperty("model").GetString()), Is.EqualTo((35, "consistency")));
+        Assert.That(Comparison.ConsistencyTimes(2), Is.EqualTo(new[] { 80, 0.821, 0 }));
+        Assert.That(Comparison.ConsistencyTimes(4), Is.EqualTo(new[] { 80, 23.6, 5.38, 0.821, 0 }).Within(0.01));
+    }
+
+    [Test]
+    public void NpyRoundTripsAndRefusesOtherDtypes()
+    {
+        string path = Path.GetTempFileName();
+        try
+        {
+            Ect.IO.Npy.Write(path, [1, -2, 3.5f, 4, 5, 6], [1, 2, 3]);
+            var (values, shape) = Ect.IO.Npy.Read(path);
+            Assert.That((values, shape), Is.EqualTo((new[] { 1, -2, 3.5f, 4, 5, 6 }, new[] { 1, 2, 3 })));
+            var bytes = File.ReadAllBytes(path);
+            int at = System.Text.Encoding.ASCII.GetString(bytes).IndexOf("<f4", StringComparison.Ordinal);
+            bytes[at + 1] = (byte)'i';
+            File.WriteAllBytes(path, bytes);
+            Assert.That(Assert.Throws<InvalidDataException>(() => Ect.IO.Npy.Read(path))!.Message, Does.Contain("not supported"));
+        }
+        finally { File.Delete(path); }
+    }
+
+    [Test]
+    public void EmbeddedSetHoldsOutItsLastFifth()
+    {
+        var (train, test, note) = DatasetLoader.LoadSplits(null);
+        Assert.That((train.Count, test.Count, test.Height), Is.EqualTo((8000, 2000, 32)));
+        Assert.That(note, Does.Contain("held out"));
+        Assert.That(test.Labels![0], Is.EqualTo(DatasetLoader.Load(null).Labels![8000]));
+    }
+}

@@ -36,18 +36,7 @@ public class MetricMathTests
         return a;
     }
 
-    private static double[] Multiply(double[] x, double[] y, int n)
-    {
-        var z = new double[n * n];
-        for (int i = 0; i < n; i++)
-        for (int j = 0; j < n; j++)
-        {
-            double sum = 0;
-            for (int k = 0; k < n; k++) sum += x[i * n + k] * y[k * n + j];
-            z[i * n + j] = sum;
-        }
-        return z;
-    }
+    private static double[] Multiply(double[] x, double[] y, int n) => Naive.MatMul(x, y, n, n, n);
 
     private static void AssertMatrixClose(double[] actual, double[] expected, double tol, string what)
     {

@@ -68,11 +68,12 @@ internal static class EvalCommand
                 if (n is { } limit && limit < shape[0]) images = images.Narrow(0, 0, limit);
                 source = npy;
             }
+            var compareCheckpoints = parse.GetValue(compare) is { } runDir ? CompareCheckpoints(runDir, parse.GetValue(pretrained)) : ((string, string)?)null;
             var clock = Stopwatch.StartNew();
             var metrics = new QualityMetrics(FeatureSet.Extract(loaded.Model, reference), loaded.Model.Classes);
             Console.WriteLine($"reference features: {reference.Count} images in {clock.Elapsed.TotalSeconds:F1} s");
-            if (parse.GetValue(compare) is { } runDir)
-                return Compare(runDir, parse.GetValue(pretrained), metrics, loaded, referenceNote, n ?? CompareDefaultN, parse.GetValue(seed));
+            if (compareCheckpoints is { } pair)
+                return Compare(parse.GetValue(compare)!, pair.Item1, pair.Item2, metrics, loaded, referenceNote, n ?? CompareDefaultN, parse.GetValue(seed));
             if (images is null)
             {
                 string path = parse.GetValue(checkpoint)!;
@@ -120,7 +121,8 @@ internal static class EvalCommand
         return 0;
     }
 
-    private static int Compare(string runDir, string? pretrained, QualityMetrics metrics, ClassifierFile.Loaded loaded, string referenceNote, int n, ulong seed)
+    /// <summary>The run's pretrained (diffusion) and latest (consistency) checkpoints, refused early if missing.</summary>
+    private static (string Pretrained, string Tuned) CompareCheckpoints(string runDir, string? pretrained)
     {
         if (!Directory.Exists(runDir)) throw new DirectoryNotFoundException($"--compare {runDir}: no such run directory");
         string tuned = Trainer.LatestCheckpoint(runDir);
@@ -128,6 +130,11 @@ internal static class EvalCommand
         if (!File.Exists(tuned)) throw new FileNotFoundException($"--compare {runDir}: no {tuned}; has the run saved a checkpoint yet?");
         if (!File.Exists(pretrained))
             throw new FileNotFoundException($"--compare {runDir}: no {pretrained} (runs from before it was kept lack it); pass the diffusion model's checkpoint with --pretrained PATH");
+        return (pretrained, tuned);
+    }
+
+    private static int Compare(string runDir, string pretrained, string tuned, QualityMetrics metrics, ClassifierFile.Loaded loaded, string referenceNote, int n, ulong seed)
+    {
         AnsiConsole.MarkupLine($"comparing {Markup.Escape(pretrained)} (diffusion, Heun) with {Markup.Escape(tuned)} (consistency), n = {n} per row");
         var table = NewMetricTable("model", "sampler, steps (NFE)", "s/sample");
         var rows = Comparison.Run(pretrained, tuned, metrics, loaded.Model, n, seed, row =>

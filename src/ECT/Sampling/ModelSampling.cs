@@ -31,7 +31,13 @@ public static class ModelSampling
     {
         if (n < 1) throw new ArgumentException($"--n must be at least 1 (got {n})");
         if (sampler is not ("cm" or "heun")) throw new ArgumentException($"--sampler {sampler}: expected cm or heun");
-        var denoise = sampler == "cm" ? Consistency(net) : Diffusion(net);
+        var network = sampler == "cm" ? Consistency(net) : Diffusion(net);
+        // Each network call frees its activations on return; only its output lives on in the batch's scope.
+        SamplingDenoiser denoise = (x, sigma) =>
+        {
+            using var call = TensorScope.Begin();
+            return call.Keep(network(x, sigma));
+        };
         times ??= sampler == "cm" ? ConsistencySampler.Times(steps) : null;
         var images = Tensor.Empty([n, .. imageShape]);
         int perImage = imageShape.Aggregate(1, (a, b) => a * b);
