@@ -12,7 +12,7 @@ public sealed unsafe partial class CpuBackend
 
     private Tensor SiluBackward<T>(Tensor x, Tensor dy) where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
-        var input = Dense(x); var grad = Dense(dy);
+        var input = this.Dense(x); var grad = this.Dense(dy);
         var dx = Empty(x.Shape.AsSpan(), x.DType);
         var xs = (HostStorage<T>)input.Storage; var gs = (HostStorage<T>)grad.Storage; var ds = (HostStorage<T>)dx.Storage;
         int xo = input.Offset, go = grad.Offset;
@@ -21,7 +21,7 @@ public sealed unsafe partial class CpuBackend
             int start = (int)from, length = (int)(to - from);
             SiluGrad<T>(xs.Span.Slice(xo + start, length), gs.Span.Slice(go + start, length), T.One, T.Zero, ds.Span.Slice(start, length));
         });
-        DisposeIfCopy(input, x); DisposeIfCopy(grad, dy);
+        BackendOperands.DisposeIfCopy(input, x); BackendOperands.DisposeIfCopy(grad, dy);
         return dx;
     }
 

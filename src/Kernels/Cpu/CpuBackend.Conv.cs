@@ -15,7 +15,7 @@ public sealed unsafe partial class CpuBackend
     {
         var s = Geometry(x.Shape.AsSpan(), w.Shape.AsSpan(), geometry);
         if (typeof(T) == typeof(float) && PackedGemm.IsSupported) return ImplicitConv2d(x, w, bias, s);
-        var input = Dense(x); var weight = Dense(w); var b = bias is null ? null : Dense(bias);
+        var input = this.Dense(x); var weight = this.Dense(w); var b = bias is null ? null : this.Dense(bias);
         var y = Empty([s.N, s.Cout, s.Ho, s.Wo], x.DType);
         var xs = (HostStorage<T>)input.Storage; var ws = (HostStorage<T>)weight.Storage; var ys = (HostStorage<T>)y.Storage;
         var bs = (HostStorage<T>?)b?.Storage;
@@ -35,8 +35,8 @@ public sealed unsafe partial class CpuBackend
             }
             if (col is not null) BufferPool<T>.Return(col);
         });
-        DisposeIfCopy(input, x); DisposeIfCopy(weight, w);
-        if (b is not null) DisposeIfCopy(b, bias!);
+        BackendOperands.DisposeIfCopy(input, x); BackendOperands.DisposeIfCopy(weight, w);
+        if (b is not null) BackendOperands.DisposeIfCopy(b, bias!);
         return y;
     }
 
@@ -50,7 +50,7 @@ public sealed unsafe partial class CpuBackend
         // so it runs on the implicit-GEMM forward path with no col2im.
         if (typeof(T) == typeof(float) && PackedGemm.IsSupported && s.Stride == 1 && s.Kh == s.Kw && s.Pad <= s.Kh - 1)
             return ImplicitConv2dBackwardInput(dy, w, s);
-        var grad = Dense(dy); var weight = Dense(w);
+        var grad = this.Dense(dy); var weight = this.Dense(w);
         var dx = Tensor.Zeros(inputShape, dy.DType);
         var gs = (HostStorage<T>)grad.Storage; var ws = (HostStorage<T>)weight.Storage; var xs = (HostStorage<T>)dx.Storage;
         int go = grad.Offset, wo = weight.Offset;
@@ -68,7 +68,7 @@ public sealed unsafe partial class CpuBackend
             }
             BufferPool<T>.Return(col);
         });
-        DisposeIfCopy(grad, dy); DisposeIfCopy(weight, w);
+        BackendOperands.DisposeIfCopy(grad, dy); BackendOperands.DisposeIfCopy(weight, w);
         return dx;
     }
 
@@ -79,7 +79,7 @@ public sealed unsafe partial class CpuBackend
     {
         var s = Geometry(x.Shape.AsSpan(), weightShape, geometry);
         if (typeof(T) == typeof(float) && PackedGemm.IsSupported) return ImplicitConv2dBackwardWeight(dy, x, s);
-        var grad = Dense(dy); var input = Dense(x);
+        var grad = this.Dense(dy); var input = this.Dense(x);
         var gs = (HostStorage<T>)grad.Storage; var xs = (HostStorage<T>)input.Storage;
         int go = grad.Offset, xo = input.Offset, size = s.Cout * s.ColRows;
         var total = Threads.SumOverChunks<T>(s.N, 2L * s.Cout * s.ColRows * s.ColCols, size, (from, to, sum) =>
@@ -98,7 +98,7 @@ public sealed unsafe partial class CpuBackend
             if (col is not null) BufferPool<T>.Return(col);
         });
         var dw = Tensor.FromStorage(new HostStorage<T>(total), weightShape);
-        DisposeIfCopy(grad, dy); DisposeIfCopy(input, x);
+        BackendOperands.DisposeIfCopy(grad, dy); BackendOperands.DisposeIfCopy(input, x);
         return dw;
     }
 

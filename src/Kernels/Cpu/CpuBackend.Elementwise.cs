@@ -10,7 +10,7 @@ public sealed unsafe partial class CpuBackend
 
     private Tensor Unary<T>(UnaryOp op, Tensor x) where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
-        var input = Dense(x);
+        var input = this.Dense(x);
         var y = Empty(x.Shape.AsSpan(), x.DType);
         var src = (HostStorage<T>)input.Storage; var dst = (HostStorage<T>)y.Storage;
         int offset = input.Offset;
@@ -21,7 +21,7 @@ public sealed unsafe partial class CpuBackend
             var d = dst.Span.Slice((int)from, (int)(to - from));
             UnaryKernel(op, s, d);
         });
-        DisposeIfCopy(input, x);
+        BackendOperands.DisposeIfCopy(input, x);
         return y;
     }
 
@@ -88,7 +88,7 @@ public sealed unsafe partial class CpuBackend
 
     private Tensor BinaryScalar<T>(BinaryOp op, Tensor x, T s, bool scalarFirst) where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
-        var input = Dense(x);
+        var input = this.Dense(x);
         var z = Empty(x.Shape.AsSpan(), x.DType);
         var src = (HostStorage<T>)input.Storage; var dst = (HostStorage<T>)z.Storage;
         int offset = input.Offset;
@@ -99,7 +99,7 @@ public sealed unsafe partial class CpuBackend
             if (scalarFirst) BinaryKernel(op, s, a, d);
             else BinaryKernel(op, a, s, d);
         });
-        DisposeIfCopy(input, x);
+        BackendOperands.DisposeIfCopy(input, x);
         return z;
     }
 
@@ -227,7 +227,7 @@ public sealed unsafe partial class CpuBackend
 
     private Tensor NanToNum<T>(Tensor x, T nan, T posInf, T negInf) where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
-        var input = Dense(x);
+        var input = this.Dense(x);
         var z = Empty(x.Shape.AsSpan(), x.DType);
         var src = (HostStorage<T>)input.Storage; var dst = (HostStorage<T>)z.Storage;
         int offset = input.Offset;
@@ -240,7 +240,7 @@ public sealed unsafe partial class CpuBackend
                 d[(int)i] = T.IsNaN(v) ? nan : T.IsPositiveInfinity(v) ? posInf : T.IsNegativeInfinity(v) ? negInf : v;
             }
         });
-        DisposeIfCopy(input, x);
+        BackendOperands.DisposeIfCopy(input, x);
         return z;
     }
 }

@@ -9,7 +9,7 @@ public sealed unsafe partial class CpuBackend
 {
     private Tensor ImplicitConv2d(Tensor x, Tensor w, Tensor? bias, ConvShape s)
     {
-        var input = Dense(x); var weight = Dense(w); var b = bias is null ? null : Dense(bias);
+        var input = this.Dense(x); var weight = this.Dense(w); var b = bias is null ? null : this.Dense(bias);
         var y = Empty([s.N, s.Cout, s.Ho, s.Wo], DType.Float32);
         var xs = (HostStorage<float>)input.Storage; var ws = (HostStorage<float>)weight.Storage; var ys = (HostStorage<float>)y.Storage;
         var bs = (HostStorage<float>?)b?.Storage;
@@ -31,8 +31,8 @@ public sealed unsafe partial class CpuBackend
                     if (bs is not null) AddChannelBias(new Span<float>(output, s.Cout * s.ColCols), bs.Span.Slice(bo, s.Cout), s.ColCols);
                 }
         });
-        DisposeIfCopy(input, x); DisposeIfCopy(weight, w);
-        if (b is not null) DisposeIfCopy(b, bias!);
+        BackendOperands.DisposeIfCopy(input, x); BackendOperands.DisposeIfCopy(weight, w);
+        if (b is not null) BackendOperands.DisposeIfCopy(b, bias!);
         return y;
     }
 
@@ -41,14 +41,14 @@ public sealed unsafe partial class CpuBackend
         // w' [Cin, Cout, K, K] with w'[c, co, ky, kx] = w[co, c, K−1−ky, K−1−kx]; dx = conv(dy, w', padding K − 1 − p).
         int k = s.Kh;
         var flipped = Tensor.Empty([s.Cin, s.Cout, k, k], DType.Float32);
-        var weight = Dense(w);
+        var weight = this.Dense(w);
         var src = weight.StorageSpan<float>()[weight.Offset..]; var dst = flipped.HostSpan<float>();
         for (int co = 0; co < s.Cout; co++)
         for (int c = 0; c < s.Cin; c++)
         for (int ky = 0; ky < k; ky++)
         for (int kx = 0; kx < k; kx++)
             dst[((c * s.Cout + co) * k + ky) * k + kx] = src[((co * s.Cin + c) * k + (k - 1 - ky)) * k + (k - 1 - kx)];
-        DisposeIfCopy(weight, w);
+        BackendOperands.DisposeIfCopy(weight, w);
         var transposed = new ConvShape(s.N, s.Cout, s.Ho, s.Wo, s.Cin, k, k, s.H, s.W, 1, k - 1 - s.Pad);
         var dx = ImplicitConv2d(dy, flipped, null, transposed);
         flipped.Dispose();
@@ -57,7 +57,7 @@ public sealed unsafe partial class CpuBackend
 
     private Tensor ImplicitConv2dBackwardWeight(Tensor dy, Tensor x, ConvShape s)
     {
-        var grad = Dense(dy); var input = Dense(x);
+        var grad = this.Dense(dy); var input = this.Dense(x);
         var gs = (HostStorage<float>)grad.Storage; var xs = (HostStorage<float>)input.Storage;
         int go = grad.Offset, xo = input.Offset, size = s.Cout * s.ColRows;
         if (DirectConv.Handles(s))
@@ -65,7 +65,7 @@ public sealed unsafe partial class CpuBackend
             var direct = Tensor.Empty([s.Cout, s.Cin, s.Kh, s.Kw], DType.Float32);
             fixed (float* pg = gs.Array, px = xs.Array, pd = direct.HostSpan<float>())
                 DirectConv.WeightGradient(pg + go, px + xo, pd, s);
-            DisposeIfCopy(grad, dy); DisposeIfCopy(input, x);
+            BackendOperands.DisposeIfCopy(grad, dy); BackendOperands.DisposeIfCopy(input, x);
             return direct;
         }
         var total = Threads.SumOverChunks<float>(s.N, 2L * s.Cout * s.ColRows * s.ColCols, size, (from, to, sum) =>
@@ -80,7 +80,7 @@ public sealed unsafe partial class CpuBackend
                 }
         });
         var dw = Tensor.FromStorage(new HostStorage<float>(total), [s.Cout, s.Cin, s.Kh, s.Kw]);
-        DisposeIfCopy(grad, dy); DisposeIfCopy(input, x);
+        BackendOperands.DisposeIfCopy(grad, dy); BackendOperands.DisposeIfCopy(input, x);
         return dw;
     }
 }

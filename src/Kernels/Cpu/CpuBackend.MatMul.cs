@@ -58,7 +58,7 @@ public sealed unsafe partial class CpuBackend
         else if (colMajor && (d1 == 1 || s1 >= d0)) { ld = d1 == 1 ? Math.Max(d0, 1) : s1; storedTransposed = true; }
         else
         {
-            data = Dense(x); owned = !ReferenceEquals(data, x);
+            data = this.Dense(x); owned = !ReferenceEquals(data, x);
             ld = Math.Max(d1, 1); storedTransposed = false;
         }
         // The op's transpose flag composes with how the matrix is stored.

@@ -49,7 +49,7 @@ public sealed unsafe partial class CpuBackend
     private (Tensor, Tensor, Tensor) GroupNorm<T>(Tensor x, Tensor? gamma, Tensor? beta, int groups, double eps, bool silu)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
-        var input = Dense(x);
+        var input = this.Dense(x);
         var layout = GroupLayout.Of(x, groups);
         int block = layout.Block, spatial = layout.Spatial, xo = input.Offset;
         var y = Empty(x.Shape.AsSpan(), x.DType);
@@ -79,7 +79,7 @@ public sealed unsafe partial class CpuBackend
                 }
             }
         });
-        DisposeIfCopy(input, x);
+        BackendOperands.DisposeIfCopy(input, x);
         return (y, mean, rstd);
     }
 
@@ -89,7 +89,7 @@ public sealed unsafe partial class CpuBackend
     private (Tensor, Tensor?, Tensor?) GroupNormBackward<T>(Tensor dy, Tensor x, Tensor? gamma, Tensor? beta, Tensor mean, Tensor rstd,
         int groups, bool silu) where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
-        var input = Dense(x); var grad = Dense(dy);
+        var input = this.Dense(x); var grad = this.Dense(dy);
         var layout = GroupLayout.Of(x, groups);
         int block = layout.Block, spatial = layout.Spatial, c = layout.Channels, xo = input.Offset, go = grad.Offset;
         var dx = Empty(x.Shape.AsSpan(), x.DType);
@@ -134,7 +134,7 @@ public sealed unsafe partial class CpuBackend
             }
             if (scratch is not null) BufferPool<T>.Return(scratch);
         });
-        DisposeIfCopy(input, x); DisposeIfCopy(grad, dy);
+        BackendOperands.DisposeIfCopy(input, x); BackendOperands.DisposeIfCopy(grad, dy);
         var dGamma = gamma is null ? null : SumOverSamples(sumGX, layout, x.DType);
         var dBeta = gamma is null ? null : SumOverSamples(sumG, layout, x.DType);
         BufferPool<T>.Return(sumG); BufferPool<T>.Return(sumGX);

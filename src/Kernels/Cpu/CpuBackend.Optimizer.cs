@@ -15,7 +15,7 @@ public sealed unsafe partial class CpuBackend
 
     private void MomentStep<T>(Tensor parameter, Tensor gradient, Tensor m, Tensor v, MomentStepFactors f) where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
-        var grad = Dense(gradient);
+        var grad = this.Dense(gradient);
         var ws = (HostStorage<T>)parameter.Storage; var gs = (HostStorage<T>)grad.Storage;
         var ms = (HostStorage<T>)m.Storage; var vs = (HostStorage<T>)v.Storage;
         int wo = parameter.Offset, go = grad.Offset, mo = m.Offset, vo = v.Offset;
@@ -50,7 +50,7 @@ public sealed unsafe partial class CpuBackend
                 w[i] = adaptive ? w[i] - step / (T.Sqrt(vi) / rootBias2 + eps) : w[i] - step;
             }
         });
-        DisposeIfCopy(grad, gradient);
+        BackendOperands.DisposeIfCopy(grad, gradient);
     }
 
     public void EmaUpdate(Tensor average, Tensor source, double beta)
@@ -62,7 +62,7 @@ public sealed unsafe partial class CpuBackend
 
     private void EmaUpdate<T>(Tensor average, Tensor source, double beta) where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
-        var src = Dense(source);
+        var src = this.Dense(source);
         var es = (HostStorage<T>)average.Storage; var ss = (HostStorage<T>)src.Storage;
         int eo = average.Offset, so = src.Offset;
         T b = T.CreateTruncating(beta), a = T.One - b;
@@ -78,7 +78,7 @@ public sealed unsafe partial class CpuBackend
             }
             for (; i < length; i++) e[i] = b * e[i] + a * s[i];
         });
-        DisposeIfCopy(src, source);
+        BackendOperands.DisposeIfCopy(src, source);
     }
 
     /// <summary>The checks every backend's in-place optimizer update needs: <paramref name="target"/> and

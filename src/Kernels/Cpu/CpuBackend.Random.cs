@@ -16,7 +16,7 @@ public sealed unsafe partial class CpuBackend
     // Element i (row-major) gets stream number offset + i, so results do not depend on how work is split.
     private void FillRandom(Tensor destination, ulong seed, ulong offset, Distribution distribution, double p = 0)
     {
-        var target = Dense(destination);
+        var target = this.Dense(destination);
         if (target.DType == DType.Float32) FillRandom<float>(target, seed, offset, distribution, p);
         else FillRandom<double>(target, seed, offset, distribution, p);
         if (!ReferenceEquals(target, destination))

@@ -8,7 +8,7 @@ public sealed unsafe partial class CpuBackend
 
     private Tensor Downsample2x<T>(Tensor x) where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
-        var input = Dense(x);
+        var input = this.Dense(x);
         int planes = x.Shape[0] * x.Shape[1], h = x.Shape[2], w = x.Shape[3], ho = h / 2, wo = w / 2;
         var y = Empty([x.Shape[0], x.Shape[1], ho, wo], x.DType);
         var src = (HostStorage<T>)input.Storage; var dst = (HostStorage<T>)y.Storage;
@@ -28,7 +28,7 @@ public sealed unsafe partial class CpuBackend
                 }
             }
         });
-        DisposeIfCopy(input, x);
+        BackendOperands.DisposeIfCopy(input, x);
         return y;
     }
 
@@ -36,7 +36,7 @@ public sealed unsafe partial class CpuBackend
 
     private Tensor Upsample2x<T>(Tensor x) where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
-        var input = Dense(x);
+        var input = this.Dense(x);
         int planes = x.Shape[0] * x.Shape[1], h = x.Shape[2], w = x.Shape[3], wo = 2 * w;
         var y = Empty([x.Shape[0], x.Shape[1], 2 * h, wo], x.DType);
         var src = (HostStorage<T>)input.Storage; var dst = (HostStorage<T>)y.Storage;
@@ -55,7 +55,7 @@ public sealed unsafe partial class CpuBackend
                 }
             }
         });
-        DisposeIfCopy(input, x);
+        BackendOperands.DisposeIfCopy(input, x);
         return y;
     }
 }

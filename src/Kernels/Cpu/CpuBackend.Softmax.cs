@@ -58,7 +58,7 @@ public sealed unsafe partial class CpuBackend
         });
         void Release(Tensor rows, Tensor view)
         {
-            DisposeIfCopy(rows, view);
+            BackendOperands.DisposeIfCopy(rows, view);
             if (moved) view.Dispose();
         }
         Release(aRows, aView);
@@ -66,7 +66,7 @@ public sealed unsafe partial class CpuBackend
         if (!moved) return result;
         var back = View.Permute(result, order);
         result.Dispose();
-        var dense = Dense(back);
+        var dense = this.Dense(back);
         if (!ReferenceEquals(dense, back)) back.Dispose();
         return dense;
     }
@@ -75,6 +75,6 @@ public sealed unsafe partial class CpuBackend
     private (Tensor Rows, Tensor View) RowsLast(Tensor t, bool moved, int[] order)
     {
         var view = moved ? View.Permute(t, order) : t;
-        return (Dense(view), view);
+        return (this.Dense(view), view);
     }
 }

@@ -16,18 +16,4 @@ public sealed unsafe partial class CpuBackend : ITensorBackend
     public Tensor Empty(ReadOnlySpan<int> shape, DType dtype) => Tensor.Empty(shape, dtype);
 
     private static Span<T> Data<T>(Tensor t) where T : unmanaged => t.StorageSpan<T>();
-
-    /// <summary>x itself when contiguous, else a contiguous copy (the caller disposes it if it differs from x).</summary>
-    private Tensor Dense(Tensor x)
-    {
-        if (x.IsContiguous) return x;
-        var copy = Empty(x.Shape.AsSpan(), x.DType);
-        Copy(x, copy);
-        return copy;
-    }
-
-    private static void DisposeIfCopy(Tensor copy, Tensor original)
-    {
-        if (!ReferenceEquals(copy, original)) copy.Dispose();
-    }
 }

@@ -38,7 +38,7 @@ public sealed partial class CudaBackend
         int cout = w.Shape[0];
         var y = Empty([s.Images, cout, s.Ho, s.Wo], x.DType);
         if (y.Count == 0) return y;
-        var input = Dense(x); var weight = Dense(w);
+        var input = this.Dense(x); var weight = this.Dense(w);
         long outImage = cout * s.ColCols;
         if (s.IsPointwise)
             Context.Gemm(false, false, cout, (int)s.ColCols, s.Cin, 1.0, At(weight), 0, At(input), s.ImageSize, 0.0, At(y), outImage, s.Images, x.DType);
@@ -57,7 +57,7 @@ public sealed partial class CudaBackend
         if (bias is not null)
             Launch(AddChannelBiasKernel, x.DType, Blocks(y.Count), ElementThreads,
                 Args().Ptr(At(y)).Ptr(At(bias)).I64(bias.Strides[0]).I64(y.Count).I32(cout).I64(s.ColCols));
-        DisposeIfCopy(input, x); DisposeIfCopy(weight, w);
+        BackendOperands.DisposeIfCopy(input, x); BackendOperands.DisposeIfCopy(weight, w);
         return y;
     }
 
@@ -68,7 +68,7 @@ public sealed partial class CudaBackend
         var dx = Empty(inputShape, dy.DType);
         if (dx.Count == 0) return dx;
         if (cout == 0 || s.ColCols == 0) { Fill(dx, 0); return dx; }
-        var grad = Dense(dy); var weight = Dense(w);
+        var grad = this.Dense(dy); var weight = this.Dense(w);
         long outImage = cout * s.ColCols;
         // dcol_n = Wᵀ·dy_n: [Cin·Kh·Kw, Cout]·[Cout, Ho·Wo], W stored [Cout, Cin·Kh·Kw] and read transposed.
         if (s.IsPointwise)
@@ -85,7 +85,7 @@ public sealed partial class CudaBackend
                     Args().Ptr(At(col)).Ptr(At(dx, n0 * s.ImageSize)).Struct(part));
             }
         }
-        DisposeIfCopy(grad, dy); DisposeIfCopy(weight, w);
+        BackendOperands.DisposeIfCopy(grad, dy); BackendOperands.DisposeIfCopy(weight, w);
         return dx;
     }
 
@@ -96,7 +96,7 @@ public sealed partial class CudaBackend
         var dw = Empty(weightShape, dy.DType);
         if (dw.Count == 0) return dw;
         if (s.Images == 0 || s.ColCols == 0) { Fill(dw, 0); return dw; }
-        var grad = Dense(dy); var input = Dense(x);
+        var grad = this.Dense(dy); var input = this.Dense(x);
         long outImage = cout * s.ColCols;
         // dW = Σ_n dy_n·col_nᵀ: [Cout, Ho·Wo]·[Ho·Wo, Cin·Kh·Kw], col_n stored [Cin·Kh·Kw, Ho·Wo] and read transposed;
         // the first image writes (β = 0), the others add (β = 1), in image order.
@@ -117,7 +117,7 @@ public sealed partial class CudaBackend
                         At(col, (long)b * s.ColRows * s.ColCols), 0, n0 + b == 0 ? 0.0 : 1.0, At(dw), 0, 1, dy.DType);
             }
         }
-        DisposeIfCopy(grad, dy); DisposeIfCopy(input, x);
+        BackendOperands.DisposeIfCopy(grad, dy); BackendOperands.DisposeIfCopy(input, x);
         return dw;
     }
 }

@@ -24,20 +24,6 @@ public sealed partial class CudaBackend
     /// <summary>Device address of element <paramref name="index"/> past the view's first.</summary>
     private static ulong At(Tensor t, long index) => StorageOf(t).At(t.Offset + index);
 
-    /// <summary>x itself when contiguous, else a contiguous copy (dispose it with <see cref="DisposeIfCopy"/>).</summary>
-    private Tensor Dense(Tensor x)
-    {
-        if (x.IsContiguous) return x;
-        var copy = Empty(x.Shape.AsSpan(), x.DType);
-        CopyOnDevice(x, copy);
-        return copy;
-    }
-
-    private static void DisposeIfCopy(Tensor copy, Tensor original)
-    {
-        if (!ReferenceEquals(copy, original)) copy.Dispose();
-    }
-
     /// <summary>Blocks for a grid-stride loop over <paramref name="n"/> items with <paramref name="perBlock"/> per block.</summary>
     private static Dim3 Blocks(long n, long perBlock = ElementBlock) => new((uint)Math.Clamp((n + perBlock - 1) / perBlock, 1, MaxBlocks));
 

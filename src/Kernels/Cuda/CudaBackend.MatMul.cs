@@ -19,7 +19,7 @@ public sealed partial class CudaBackend
         var (bData, bT, bStride) = GemmOperand(b, transposeB, batch);
         Context.Gemm(aT, bT, m, n, k, 1.0, At(aData), aStride, At(bData), bStride, 0.0, At(c), (long)m * n,
             checked((int)Shapes.Count(batch)), a.DType);
-        DisposeIfCopy(aData, a); DisposeIfCopy(bData, b);
+        BackendOperands.DisposeIfCopy(aData, a); BackendOperands.DisposeIfCopy(bData, b);
         return c;
     }
 

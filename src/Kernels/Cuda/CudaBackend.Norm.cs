@@ -40,12 +40,12 @@ public sealed partial class CudaBackend
         var y = Empty(x.Shape.AsSpan(), x.DType);
         var mean = Empty([x.Shape[0], groups], x.DType); var rstd = Empty([x.Shape[0], groups], x.DType);
         if (items == 0 || block == 0) return (y, mean, rstd);
-        var input = Dense(x);
+        var input = this.Dense(x);
         var (g, gs) = Affine(gamma); var (b, bs) = Affine(beta);
         Launch(GroupNormKernel, x.DType, Blocks(items, 1), ReductionThreads(block, 512),
             Args().Ptr(At(input)).Ptr(At(y)).Ptr(At(mean)).Ptr(At(rstd)).Ptr(g).I64(gs).Ptr(b).I64(bs)
                   .Struct(shape).I64(items).Real(x.DType, eps).I32(silu ? 1 : 0));
-        DisposeIfCopy(input, x);
+        BackendOperands.DisposeIfCopy(input, x);
         return (y, mean, rstd);
     }
 
@@ -61,12 +61,12 @@ public sealed partial class CudaBackend
         Tensor? sumGX = gamma is null ? null : Empty([samples, shape.Channels], x.DType);
         if (items > 0 && block > 0)
         {
-            var input = Dense(x); var grad = Dense(dy); var mu = Dense(mean); var r = Dense(rstd);
+            var input = this.Dense(x); var grad = this.Dense(dy); var mu = this.Dense(mean); var r = this.Dense(rstd);
             var (g, gs) = Affine(gamma); var (b, bs) = Affine(beta);
             Launch(GroupNormBackwardKernel, x.DType, Blocks(items, 1), ReductionThreads(shape.Spatial, 512),
                 Args().Ptr(At(grad)).Ptr(At(input)).Ptr(At(mu)).Ptr(At(r)).Ptr(g).I64(gs).Ptr(b).I64(bs).Ptr(At(dx))
                       .Ptr(sumG is null ? 0 : At(sumG)).Ptr(sumGX is null ? 0 : At(sumGX)).Struct(shape).I64(items).I32(silu ? 1 : 0));
-            DisposeIfCopy(input, x); DisposeIfCopy(grad, dy); DisposeIfCopy(mu, mean); DisposeIfCopy(r, rstd);
+            BackendOperands.DisposeIfCopy(input, x); BackendOperands.DisposeIfCopy(grad, dy); BackendOperands.DisposeIfCopy(mu, mean); BackendOperands.DisposeIfCopy(r, rstd);
         }
         else if (sumG is not null) { Fill(sumG, 0); Fill(sumGX!, 0); }
         if (sumG is null) return (dx, null, null);

@@ -24,7 +24,7 @@ public sealed partial class CudaBackend
         CpuBackend.CheckInPlace("MomentStep", parameter, gradient, m, v);
         long n = parameter.Count;
         if (n == 0) return;
-        var grad = Dense(gradient);
+        var grad = this.Dense(gradient);
         var args = Args().Ptr(At(parameter)).Ptr(At(grad)).Ptr(At(m)).Ptr(At(v)).I64(n);
         int adaptive = factors.Adaptive ? 1 : 0;
         if (parameter.DType == DType.Float32)
@@ -36,7 +36,7 @@ public sealed partial class CudaBackend
             args.Struct(new MomentFactors64(factors.Beta1, 1 - factors.Beta1, factors.Beta2, 1 - factors.Beta2, factors.StepSize,
                 factors.RootBias2, factors.Eps, adaptive));
         Launch(MomentStepKernel, parameter.DType, Blocks(n), ElementThreads, args);
-        DisposeIfCopy(grad, gradient);
+        BackendOperands.DisposeIfCopy(grad, gradient);
     }
 
     public void EmaUpdate(Tensor average, Tensor source, double beta)
@@ -44,11 +44,11 @@ public sealed partial class CudaBackend
         CpuBackend.CheckInPlace("EmaUpdate", average, source);
         long n = average.Count;
         if (n == 0) return;
-        var src = Dense(source);
+        var src = this.Dense(source);
         var args = Args().Ptr(At(average)).Ptr(At(src)).I64(n);
         if (average.DType == DType.Float32) { float b = (float)beta; args.F32(b).F32(1 - b); }
         else args.F64(beta).F64(1 - beta);
         Launch(EmaUpdateKernel, average.DType, Blocks(n), ElementThreads, args);
-        DisposeIfCopy(src, source);
+        BackendOperands.DisposeIfCopy(src, source);
     }
 }

@@ -15,10 +15,10 @@ public sealed partial class CudaBackend
     {
         var y = Empty([x.Shape[0], x.Shape[1], ho, wo], x.DType);
         if (y.Count == 0) return y;
-        var input = Dense(x);
+        var input = this.Dense(x);
         Launch(kernel, x.DType, Blocks(y.Count), ElementThreads,
             Args().Ptr(At(input)).Ptr(At(y)).I64((long)x.Shape[0] * x.Shape[1]).I32(x.Shape[2]).I32(x.Shape[3]));
-        DisposeIfCopy(input, x);
+        BackendOperands.DisposeIfCopy(input, x);
         return y;
     }
 }
