@@ -271,8 +271,7 @@ internal static unsafe class DirectConv
                             else
                             {
                                 WeightGradientKernel(count, rowPointers, b, tile, NR, accumulate: false);
-                                for (int r = 0; r < valid; r++)
-                                for (int k = 0; k < NR; k++) c[(long)r * coutPanels + k] += tile[r * NR + k];
+                                PackedGemm.StoreEdgeTile(tile, NR, valid, NR, c, coutPanels, accumulate: true);
                             }
                         }
                     }

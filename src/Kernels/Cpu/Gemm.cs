@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 
 namespace Ect.Kernels.Cpu;
@@ -19,21 +20,13 @@ public static class Gemm
         Span<T> c, int ldc, bool accumulate)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
-        // float32 products big enough to fill a few tiles take the packed AVX-512 kernel.
-        if (typeof(T) == typeof(float) && PackedGemm.IsSupported && (long)m * n * k >= 4096)
+        // float32 products big enough to fill a few tiles take a packed kernel: AVX-512 where there is one, else AVX2.
+        if (typeof(T) == typeof(float) && (PackedGemm.IsSupported || PackedGemmAvx2.IsSupported) && (long)m * n * k >= 4096)
         {
-            PackedGemm.Multiply(m, n, k,
-                System.Runtime.InteropServices.MemoryMarshal.Cast<T, float>(a), lda, transposeA,
-                System.Runtime.InteropServices.MemoryMarshal.Cast<T, float>(b), ldb, transposeB,
-                System.Runtime.InteropServices.MemoryMarshal.Cast<T, float>(c), ldc, accumulate);
-            return;
-        }
-        if (typeof(T) == typeof(float) && PackedGemmAvx2.IsSupported && (long)m * n * k >= 4096)
-        {
-            PackedGemmAvx2.Multiply(m, n, k,
-                System.Runtime.InteropServices.MemoryMarshal.Cast<T, float>(a), lda, transposeA,
-                System.Runtime.InteropServices.MemoryMarshal.Cast<T, float>(b), ldb, transposeB,
-                System.Runtime.InteropServices.MemoryMarshal.Cast<T, float>(c), ldc, accumulate);
+            ReadOnlySpan<float> af = MemoryMarshal.Cast<T, float>(a), bf = MemoryMarshal.Cast<T, float>(b);
+            Span<float> cf = MemoryMarshal.Cast<T, float>(c);
+            if (PackedGemm.IsSupported) PackedGemm.Multiply(m, n, k, af, lda, transposeA, bf, ldb, transposeB, cf, ldc, accumulate);
+            else PackedGemmAvx2.Multiply(m, n, k, af, lda, transposeA, bf, ldb, transposeB, cf, ldc, accumulate);
             return;
         }
         if (!accumulate)

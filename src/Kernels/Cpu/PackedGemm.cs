@@ -73,9 +73,7 @@ public static unsafe class PackedGemm
                                 {
                                     // Edge tile: compute the full tile into scratch, then add/copy the valid part.
                                     Kernel8x32(kc, ap + ir * kc, bp + jr * kc, tile, NR, false);
-                                    for (int r = 0; r < mr; r++)
-                                    for (int j = 0; j < nr; j++)
-                                        cTile[(long)r * ldc + j] = add ? cTile[(long)r * ldc + j] + tile[r * NR + j] : tile[r * NR + j];
+                                    StoreEdgeTile(tile, NR, mr, nr, cTile, ldc, add);
                                 }
                             }
                         }
@@ -111,6 +109,15 @@ public static unsafe class PackedGemm
             b += NR;
         }
         StoreTile(c, ldc, accumulate, c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51, c60, c61, c70, c71);
+    }
+
+    /// <summary>C[0..rows, 0..cols) (+)= the top-left rows × cols of a scratch tile whose rows are tileStride apart:
+    /// the valid part of an edge tile that the micro-kernel computed in full.</summary>
+    internal static void StoreEdgeTile(float* tile, int tileStride, int rows, int cols, float* c, int ldc, bool accumulate)
+    {
+        for (int r = 0; r < rows; r++)
+        for (int j = 0; j < cols; j++)
+            c[(long)r * ldc + j] = accumulate ? c[(long)r * ldc + j] + tile[r * tileStride + j] : tile[r * tileStride + j];
     }
 
     /// <summary>Writes (or adds) an 8×32 register tile, row r = (c_r0, c_r1), to c + r·ldc.</summary>

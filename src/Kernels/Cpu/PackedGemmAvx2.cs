@@ -57,9 +57,7 @@ public static unsafe class PackedGemmAvx2
                                 else
                                 {
                                     Kernel6x16(kc, ap + ir * kc, bp + jr * kc, tile, NR, accumulate: false);
-                                    for (int r = 0; r < mr; r++)
-                                    for (int j = 0; j < nr; j++)
-                                        cTile[(long)r * ldc + j] = add ? cTile[(long)r * ldc + j] + tile[r * NR + j] : tile[r * NR + j];
+                                    PackedGemm.StoreEdgeTile(tile, NR, mr, nr, cTile, ldc, add);
                                 }
                             }
                         }
