@@ -12,11 +12,20 @@ public static class ModelSampling
 
     /// <summary>D(x; σ) of the EMA network as a consistency model (σmin = 0.003 boundary condition, spec §5.1).</summary>
     public static SamplingDenoiser Consistency(Denoiser net) =>
-        (x, sigma) => net.Forward(x.Cast(DType.Float32), sigma, null, EdmCoefficients.EctSigmaMin).Cast(DType.Float64);
+        FreeingActivations((x, sigma) => net.Forward(x, sigma, null, EdmCoefficients.EctSigmaMin));
 
     /// <summary>D(x; σ) of the network as EDM's diffusion denoiser (for the Heun sampler).</summary>
     public static SamplingDenoiser Diffusion(Denoiser net) =>
-        (x, sigma) => net.Forward(x.Cast(DType.Float32), sigma).Cast(DType.Float64);
+        FreeingActivations((x, sigma) => net.Forward(x, sigma));
+
+    // The float32 network seen as a float64 denoiser. Each call frees its activations on return (its own scope); only
+    // its output lives on, so a batch of many evaluations never holds more than one evaluation's activations.
+    private static SamplingDenoiser FreeingActivations(Func<Tensor, double[], Tensor> forward) =>
+        (x, sigma) =>
+        {
+            using var call = TensorScope.Begin();
+            return call.Keep(forward(x.Cast(DType.Float32), sigma).Cast(DType.Float64));
+        };
 
     /// <summary>Network evaluations per image: the time list's length − 1 for cm, 2N − 1 for N Heun steps.</summary>
     public static int Nfe(string sampler, int steps) => sampler == "heun" ? 2 * steps - 1 : steps;
@@ -31,13 +40,7 @@ public static class ModelSampling
     {
         if (n < 1) throw new ArgumentException($"--n must be at least 1 (got {n})");
         if (sampler is not ("cm" or "heun")) throw new ArgumentException($"--sampler {sampler}: expected cm or heun");
-        var network = sampler == "cm" ? Consistency(net) : Diffusion(net);
-        // Each network call frees its activations on return; only its output lives on in the batch's scope.
-        SamplingDenoiser denoise = (x, sigma) =>
-        {
-            using var call = TensorScope.Begin();
-            return call.Keep(network(x, sigma));
-        };
+        var denoise = sampler == "cm" ? Consistency(net) : Diffusion(net);
         times ??= sampler == "cm" ? ConsistencySampler.Times(steps) : null;
         var images = Tensor.Empty([n, .. imageShape]);
         int perImage = imageShape.Aggregate(1, (a, b) => a * b);
