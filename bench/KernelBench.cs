@@ -63,11 +63,14 @@ public abstract class KernelBench : IDisposable
         using (TensorScope.Begin()) forward();
     }
 
-    /// <summary>forward().Sum().Backward(), then frees the graph and the leaves' gradients, so every call starts
-    /// from no gradient (as after ZeroGrad) and the buffers go back to the pool for the next call.</summary>
-    protected void SumBackward(Func<Tensor> forward)
+    /// <summary>forward().Backward(cotangent): the op's forward and backward from a given upstream gradient, as a
+    /// training step runs them (dy comes from the next layer). Then frees the graph and the leaves' gradients, so
+    /// every call starts from no gradient (as after ZeroGrad) and the buffers go back to the pool for the next call.
+    /// (Backward from a Sum instead would also time reading y and filling a ones-gradient: two passes over a tensor
+    /// that no kernel here owes and the work counts do not include.)</summary>
+    protected void BackwardFrom(Func<Tensor> forward, Tensor cotangent)
     {
-        using (TensorScope.Begin()) forward().Sum().Backward();
+        using (TensorScope.Begin()) forward().Backward(cotangent);
         foreach (var input in _inputs) input.Grad = null; // disposed with the scope above
     }
 
@@ -86,7 +89,7 @@ public abstract class KernelBench : IDisposable
 /// </summary>
 public abstract class OneTensorOpBench : KernelBench
 {
-    private Tensor _x = null!, _xLeaf = null!;
+    private Tensor _x = null!, _xLeaf = null!, _dy = null!;
 
     protected abstract int[] Shape { get; }
 
@@ -102,6 +105,7 @@ public abstract class OneTensorOpBench : KernelBench
     {
         _x = RandomInput(Shape);
         _xLeaf = Leaf(_x);
+        _dy = RandomInput(Shape);
     }
 
     public override Work WorkOf(string benchmark) => benchmark == nameof(ForwardBackward)
@@ -112,5 +116,5 @@ public abstract class OneTensorOpBench : KernelBench
     public void Forward() => Apply(_x).Dispose();
 
     [Benchmark]
-    public void ForwardBackward() => SumBackward(() => Apply(_xLeaf));
+    public void ForwardBackward() => BackwardFrom(() => Apply(_xLeaf), _dy);
 }

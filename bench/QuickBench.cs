@@ -58,7 +58,11 @@ public static class QuickBench
 
     private static double BestTime(Action run)
     {
-        run(); // warm-up: JIT, pool
+        // Warm-up: the pool, and the JIT's tiering. Methods start as quick unoptimised code and are recompiled in the
+        // background after ~30 calls; a single warm-up call left some kernels (softmax backward) on either side of
+        // that switch by chance, and their best time moved 3× between runs.
+        var warmup = Stopwatch.StartNew();
+        for (int calls = 0; calls < 3 || warmup.Elapsed.TotalSeconds < 0.3; calls++) run();
         var watch = Stopwatch.StartNew();
         double best = double.MaxValue;
         int reps = 0;

@@ -13,7 +13,7 @@ public class GroupNormBench : KernelBench
     private const int Groups = 32;
     private static readonly int[] s_shape = [64, 128, 32, 32];
 
-    private Tensor _x = null!, _gamma = null!, _beta = null!, _xLeaf = null!, _gammaLeaf = null!, _betaLeaf = null!;
+    private Tensor _x = null!, _gamma = null!, _beta = null!, _dy = null!, _xLeaf = null!, _gammaLeaf = null!, _betaLeaf = null!;
 
     public override string ShapeLabel => $"{string.Join('x', s_shape)}g{Groups}";
 
@@ -22,6 +22,7 @@ public class GroupNormBench : KernelBench
         _x = RandomInput(s_shape);
         _gamma = RandomInput(s_shape[1]);
         _beta = RandomInput(s_shape[1]);
+        _dy = RandomInput(s_shape);
         _xLeaf = Leaf(_x);
         _gammaLeaf = Leaf(_gamma);
         _betaLeaf = Leaf(_beta);
@@ -42,13 +43,13 @@ public class GroupNormBench : KernelBench
     public void Forward() => _x.GroupNorm(Groups, _gamma, _beta, 1e-6).Dispose();
 
     [Benchmark]
-    public void ForwardBackward() => SumBackward(() => _xLeaf.GroupNorm(Groups, _gammaLeaf, _betaLeaf, 1e-6));
+    public void ForwardBackward() => BackwardFrom(() => _xLeaf.GroupNorm(Groups, _gammaLeaf, _betaLeaf, 1e-6), _dy);
 
     [Benchmark]
     public void SiluForward() => _x.GroupNormSilu(Groups, _gamma, _beta, 1e-6).Dispose();
 
     [Benchmark]
-    public void SiluForwardBackward() => SumBackward(() => _xLeaf.GroupNormSilu(Groups, _gammaLeaf, _betaLeaf, 1e-6));
+    public void SiluForwardBackward() => BackwardFrom(() => _xLeaf.GroupNormSilu(Groups, _gammaLeaf, _betaLeaf, 1e-6), _dy);
 }
 
 /// <summary>

@@ -66,8 +66,9 @@ def main():
         with torch.no_grad():
             report("torch", "conv2d3x3.fwd", shape, flops, nbytes, lambda: F.conv2d(x, w, padding=1))
         xg, wg = x.clone().requires_grad_(), w.clone().requires_grad_()
+        dy = torch.randn(batch, cout, hw, hw)
         report("torch", "conv2d3x3.fwdbwd", shape, 3 * flops, 3 * nbytes,
-               lambda: sum_backward(lambda: F.conv2d(xg, wg, padding=1), xg, wg))
+               lambda: backward_from(lambda: F.conv2d(xg, wg, padding=1), dy, xg, wg))
     x = torch.randn(64, 128, 32, 32)
     gamma, beta = torch.randn(128), torch.randn(128)
     with torch.no_grad():
@@ -75,24 +76,26 @@ def main():
                lambda: F.group_norm(x, 32, gamma, beta, 1e-6))
     # Forward ~8 flops/element reading x and writing y; backward ~12 reading dy and x and writing dx.
     xg, gg, bg = (t.clone().requires_grad_() for t in (x, gamma, beta))
+    dy = torch.randn_like(x)
     report("torch", "groupnorm.fwdbwd", "64x128x32x32g32", 20.0 * x.numel(), 20.0 * x.numel(),
-           lambda: sum_backward(lambda: F.group_norm(xg, 32, gg, bg, 1e-6), xg, gg, bg))
+           lambda: backward_from(lambda: F.group_norm(xg, 32, gg, bg, 1e-6), dy, xg, gg, bg))
     # GroupNorm then SiLU, as every U-Net block runs them (PyTorch: two kernels): the fused op's flops, same bytes.
     with torch.no_grad():
         report("torch", "groupnormsilu", "64x128x32x32g32", 12.0 * x.numel(), 8.0 * x.numel(),
                lambda: F.silu(F.group_norm(x, 32, gamma, beta, 1e-6)))
     report("torch", "groupnormsilu.fwdbwd", "64x128x32x32g32", 32.0 * x.numel(), 20.0 * x.numel(),
-           lambda: sum_backward(lambda: F.silu(F.group_norm(xg, 32, gg, bg, 1e-6)), xg, gg, bg))
+           lambda: backward_from(lambda: F.silu(F.group_norm(xg, 32, gg, bg, 1e-6)), dy, xg, gg, bg))
     with torch.no_grad():
         report("torch", "silu", "64x128x32x32", 4.0 * x.numel(), 8.0 * x.numel(), lambda: F.silu(x))
         s = torch.randn(64, 256, 256)
         report("torch", "softmax", "64x256x256", 5.0 * s.numel(), 8.0 * s.numel(), lambda: torch.softmax(s, -1))
     # Forward and backward of one-tensor ops: reading x and writing y, then reading x (or y) and dy and writing dx.
     xs, ss = x.clone().requires_grad_(), s.clone().requires_grad_()
+    ds = torch.randn_like(s)
     report("torch", "silu.fwdbwd", "64x128x32x32", 12.0 * x.numel(), 20.0 * x.numel(),
-           lambda: sum_backward(lambda: F.silu(xs), xs))
+           lambda: backward_from(lambda: F.silu(xs), dy, xs))
     report("torch", "softmax.fwdbwd", "64x256x256", 9.0 * s.numel(), 20.0 * s.numel(),
-           lambda: sum_backward(lambda: torch.softmax(ss, -1), ss))
+           lambda: backward_from(lambda: torch.softmax(ss, -1), ds, ss))
     with torch.no_grad():
         B, T, C = 16, 256, 256
         q, k, v = torch.randn(B, T, C), torch.randn(B, T, C), torch.randn(B, T, C)
@@ -107,11 +110,12 @@ def main():
         report("torch", "uniform", "64x128x32x32p0.2", 0.0, 4.0 * x.numel(), lambda: torch.rand_like(x))
 
 
-def sum_backward(forward, *leaves):
-    """forward().sum().backward() from zero gradients, as ZeroGrad before each training step."""
+def backward_from(forward, cotangent, *leaves):
+    """forward().backward(cotangent) from zero gradients, as a training step runs an op (dy from the next layer, after
+    ZeroGrad); the same as KernelBench.BackwardFrom on our side."""
     for leaf in leaves:
         leaf.grad = None
-    forward().sum().backward()
+    forward().backward(cotangent)
 
 
 if __name__ == "__main__":

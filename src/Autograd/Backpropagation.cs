@@ -41,6 +41,12 @@ public static class Backpropagation
             if (!createGraph && !ReferenceEquals(t, gradient)) t.Dispose();
         }
 
+        // g may become a leaf's gradient without a copy only if this pass made it, no other entry or view shares it,
+        // and it covers its whole storage contiguously (the leaf then owns exactly its own memory).
+        bool IsExclusive(Tensor g) =>
+            !ReferenceEquals(g, gradient) && holds.GetValueOrDefault(g) == 1 && g.IsContiguous && g.Offset == 0 &&
+            g.Count == g.Storage.Length && g.Storage.HasSingleHolder;
+
         using var mode = createGraph ? GradMode.EnableGrad() : GradMode.NoGrad();
         for (int i = order.Count - 1; i >= 0; i--)
         {
@@ -48,6 +54,14 @@ public static class Backpropagation
             if (!grads.Remove(tensor, out var g)) continue; // no path from root carries gradient here
             if (tensor.GradFn is not Node node)
             {
+                if (tensor.RequiresGrad && tensor.Grad is null && !createGraph && IsExclusive(g))
+                {
+                    // Nothing else holds g or its memory: the leaf takes it as it is, sparing a copy of a tensor the
+                    // size of the leaf (for an activation leaf, two more passes over memory than the backward itself).
+                    holds.Remove(g);
+                    tensor.Grad = g;
+                    continue;
+                }
                 if (tensor.RequiresGrad) Accumulate(tensor, g);
                 Drop(g);
                 continue;

@@ -17,6 +17,9 @@ public abstract class Storage
 
     public bool IsReleased => Volatile.Read(ref _references) <= 0;
 
+    /// <summary>Exactly one tensor holds this storage: no view shares its memory.</summary>
+    public bool HasSingleHolder => Volatile.Read(ref _references) == 1;
+
     /// <summary>Another tensor (a view) now shares this storage.</summary>
     public void Retain()
     {

@@ -123,4 +123,34 @@ public class BackwardMemoryTests
         Assert.That(a.Grad!.ToDoubleArray(), Is.All.EqualTo(2 + 2.0));   // d/da: 1 (via s) + 1 + b (via s·b) = 4
         Assert.That(b.Grad!.ToDoubleArray(), Is.All.EqualTo(1 + 3.0 + 2.0)); // d/db: 1 + (s + b) = 1 + 3 + 2 = 6
     }
+
+    [Test]
+    public void LeafGradientsNeverShareMemoryWithAnotherTensor()
+    {
+        // A leaf may take a gradient the backward pass made without copying it, but only one nothing else holds.
+        // Add hands one gradient object to both of its inputs; a reshape's gradient is a view of the caller's
+        // cotangent; an exp's is a fresh tensor the leaf can own. Writing into each leaf's gradient must change
+        // nothing else.
+        var a = Tensor.FromArray([1.0, 2.0, 3.0, 4.0]).RequireGrad();
+        var b = Tensor.FromArray([5.0, 6.0, 7.0, 8.0]).RequireGrad();
+        (a + b).Backward(Tensor.FromArray([1.0, 1.0, 1.0, 1.0]));
+        Assert.That(a.Grad!.Storage, Is.Not.SameAs(b.Grad!.Storage));
+        a.Grad.HostSpan<double>().Fill(-1);
+        Assert.That(b.Grad.ToDoubleArray(), Is.All.EqualTo(1.0));
+
+        var c = Tensor.FromArray([1.0, 2.0, 3.0, 4.0]).RequireGrad();
+        var cotangent = Tensor.FromArray([0.5, 0.25, 2.0, 4.0]);
+        c.Reshape([2, 2]).Backward(cotangent.Reshape([2, 2]));
+        Assert.That(c.Grad!.Storage, Is.Not.SameAs(cotangent.Storage));
+        c.Grad.HostSpan<double>().Fill(-1);
+        Assert.That(cotangent.ToDoubleArray(), Is.EqualTo(new[] { 0.5, 0.25, 2.0, 4.0 }));
+
+        var d = Tensor.FromArray([0.0, 1.0]).RequireGrad();
+        var dy = Tensor.FromArray([1.0, 1.0]);
+        d.Exp().Backward(dy);
+        Assert.That(d.Grad!.Storage, Is.Not.SameAs(dy.Storage));
+        Assert.That(d.Grad.ToDoubleArray(), Is.EqualTo(new[] { 1.0, Math.E }).Within(1e-12));
+        d.Exp().Backward(dy);   // a second pass accumulates into the gradient the first one handed over
+        Assert.That(d.Grad.ToDoubleArray(), Is.EqualTo(new[] { 2.0, 2 * Math.E }).Within(1e-12));
+    }
 }

@@ -34,13 +34,14 @@ public class RandomTests
     [Test]
     public void WordsMatchTheKnownAnswerBlockAtAnyStartAndLength()
     {
-        // The eight-block AVX-512 path against Block one word at a time: starts inside a block, lengths across the
-        // vector path's 32-word steps, a seed using both key words, and counters carrying into their high 32 bits.
+        // The sixteen- and eight-block AVX-512 paths against Block one word at a time: starts inside a block, lengths
+        // across the vector paths' 64- and 32-word steps, a seed using both key words, and counters carrying into
+        // their high 32 bits.
         ulong[] seeds = [0, 42, 0x243f6a8885a308d3];
         ulong[] starts = [0, 1, 2, 3, 4, 5, 37, 4 * 0xFFFF_FFFCul, 4 * 0xFFFF_FFFCul + 3];
         foreach (ulong seed in seeds)
         foreach (ulong start in starts)
-        foreach (int n in new[] { 0, 1, 3, 4, 31, 32, 33, 35, 64, 100, 257 })
+        foreach (int n in new[] { 0, 1, 3, 4, 31, 32, 33, 35, 63, 64, 65, 96, 100, 128, 257 })
         {
             var words = new uint[n];
             Philox.Words(words, seed, start);
